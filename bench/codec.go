@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+)
+
+// Formats a codec reads or writes. They match the names corpus uses for the
+// format it sniffs from a blob's magic bytes.
+const (
+	Gzip = "gzip"
+	Zstd = "zstd"
+)
+
+// A Level is one setting of a codec. Name is what results and flags call it
+// (the level= key: "6", "fastest"); N is the number handed to the library.
+type Level struct {
+	Name string
+	N    int
+	// Note says what the level means where the name does not, for example
+	// which libzstd level a klauspost zstd level corresponds to.
+	Note string
+}
+
+func (l Level) String() string { return l.Name }
+
+// A Codec is one implementation of one format. Its Name, a Level and its
+// Threads are its identity in every result.
+//
+// NewWriter and NewReader follow the shape of archive/zip's compressors;
+// adapters smooth over library quirks (a Close that returns nothing, C memory
+// that must be freed) so that callers always Close what they open.
+type Codec interface {
+	Name() string   // the codec= key, e.g. "zstd-cgo"
+	Format() string // Gzip or Zstd
+	// Module is the Go module that implements the codec ("std" for the
+	// standard library); its version comes from the build info.
+	Module() string
+	// Levels is the whole range the codec supports, lowest first.
+	Levels() []Level
+	// Threads is how many threads the codec uses to encode or decode one
+	// stream: 1 for single-threaded codecs.
+	Threads() int
+	NewWriter(w io.Writer, l Level) (io.WriteCloser, error)
+	NewReader(r io.Reader) (io.ReadCloser, error)
+}
+
+// LevelByName returns c's level called name.
+func LevelByName(c Codec, name string) (Level, error) {
+	for _, l := range c.Levels() {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	return Level{}, fmt.Errorf("codec %s has no level %q", c.Name(), name)
+}

@@ -1,0 +1,38 @@
+package results
+
+// Operations a Record can hold.
+const (
+	OpEncode         = "encode"          // a codec at a level, from the raw tar
+	OpDecode         = "decode"          // a decoder on an encoder's output
+	OpDecodeOriginal = "decode-original" // a decoder on the blob as published
+	OpMemcpy         = "memcpy"          // copying the raw tar: the ceiling
+)
+
+// A Record is one sample of one cell, or the failure of a cell (Err set,
+// Iters zero). results.txt and samples.jsonl are both written from Records.
+type Record struct {
+	Op          string `json:"op"`
+	Layer       string `json:"layer"`                  // the layer= key
+	LayerDigest string `json:"layer_digest,omitempty"` // digest of the blob as published
+	DiffID      string `json:"diff_id,omitempty"`      // sha256 of the raw tar
+	Codec       string `json:"codec"`                  // the codec timed: encoder for encode, decoder for decode
+	From        string `json:"from,omitempty"`         // decode: the encoder whose output was read; decode-original: the blob's format
+	Level       string `json:"level,omitempty"`        // encode/decode: the encoder's level
+	Threads     int    `json:"threads"`
+
+	Sample int   `json:"sample"` // 0-based index within the cell
+	Iters  int   `json:"iters"`  // whole passes in this sample
+	WallNS int64 `json:"wall_ns"`
+	CPUNS  int64 `json:"cpu_ns"` // user+system, whole process, over the sample
+
+	RawBytes        int64 `json:"raw_bytes"`        // uncompressed bytes per pass
+	CompressedBytes int64 `json:"compressed_bytes"` // compressed bytes per pass (0 for memcpy)
+	AllocBytes      int64 `json:"alloc_bytes"`      // Go heap bytes allocated per pass
+	Allocs          int64 `json:"allocs"`           // Go heap allocations per pass
+
+	// Verified is true when the cell's output was checked outside the clock:
+	// a decode's sha256 equals the layer's diffID, an encode's output decodes
+	// back to it.
+	Verified bool   `json:"verified"`
+	Err      string `json:"error,omitempty"`
+}
