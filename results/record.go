@@ -6,6 +6,7 @@ const (
 	OpDecode         = "decode"          // a decoder on an encoder's output
 	OpDecodeOriginal = "decode-original" // a decoder on the blob as published
 	OpMemcpy         = "memcpy"          // copying the raw tar: the ceiling
+	OpLoad           = "load"            // loading a layer; only ever a failure record
 )
 
 // A Record is one sample of one cell, or the failure of a cell (Err set,
@@ -20,8 +21,12 @@ type Record struct {
 	Level       string `json:"level,omitempty"`        // encode/decode: the encoder's level
 	Threads     int    `json:"threads"`
 
-	Sample int   `json:"sample"` // 0-based index within the cell
-	Iters  int   `json:"iters"`  // whole passes in this sample
+	Sample int `json:"sample"` // 0-based index within the cell
+	// Of is how many records the cell has. WriteCell sets it, so that a
+	// reader can tell a cell written in full from one cut short by a crash.
+	// Zero means unknown (records not written by WriteCell).
+	Of     int   `json:"of,omitempty"`
+	Iters  int   `json:"iters"` // whole passes in this sample
 	WallNS int64 `json:"wall_ns"`
 	CPUNS  int64 `json:"cpu_ns"` // user+system, whole process, over the sample
 
@@ -36,3 +41,23 @@ type Record struct {
 	Verified bool   `json:"verified"`
 	Err      string `json:"error,omitempty"`
 }
+
+// A CellKey is the identity of a cell: every sample of one cell has the same
+// key, and a finished run holds each key once.
+type CellKey struct {
+	Op      string
+	Layer   string
+	Codec   string
+	From    string
+	Level   string
+	Threads int
+}
+
+// Key returns the identity of the cell r belongs to.
+func (r Record) Key() CellKey {
+	return CellKey{Op: r.Op, Layer: r.Layer, Codec: r.Codec, From: r.From, Level: r.Level, Threads: r.Threads}
+}
+
+// String names the cell as results.txt does, without the -GOMAXPROCS
+// suffix: "Encode/layer=debian/codec=zstd-cgo/level=3/threads=1".
+func (k CellKey) String() string { return k.name() }
