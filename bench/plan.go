@@ -14,6 +14,8 @@ type Plan struct {
 	Encoders []Setting       // encode cells, in order
 	Decoders []Codec         // decoders, for decode and decode-original cells
 	Ops      map[string]bool // which operations run; memcpy always does
+	// Shard, when set, keeps only one part of the matrix (see Shard).
+	Shard Shard
 }
 
 // AllOps are the operations a plan can hold, in the order a run does them.

@@ -82,13 +82,18 @@ type Event struct {
 // the order it measures them.
 func (p Plan) CellsFor(name, format string) []results.CellKey {
 	var keys []results.CellKey
-	keys = append(keys, memcpyKey(name))
-	if p.Ops[results.OpDecodeOriginal] {
-		for _, d := range p.decodersOf(format) {
-			keys = append(keys, originalKey(name, format, d))
+	if p.Shard.Has(name, 0) {
+		keys = append(keys, memcpyKey(name))
+		if p.Ops[results.OpDecodeOriginal] {
+			for _, d := range p.decodersOf(format) {
+				keys = append(keys, originalKey(name, format, d))
+			}
 		}
 	}
-	for _, s := range p.Encoders {
+	for i, s := range p.Encoders {
+		if !p.Shard.Has(name, i+1) {
+			continue
+		}
 		if p.Ops[results.OpEncode] {
 			keys = append(keys, encodeKey(name, s))
 		}
@@ -125,13 +130,18 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	base := results.Record{Layer: in.Name, LayerDigest: in.Digest, DiffID: in.DiffID}
 
 	// The reference row: copying the raw tar, the ceiling for every codec.
-	if err := r.cell(ctx, memcpyKey(in.Name), func() ([]results.Record, error) {
-		return r.memcpy(ctx, in, base)
-	}); err != nil {
-		return err
+	// With a Shard, another shard may measure it and the decodes of the
+	// original.
+	unit0 := r.Plan.Shard.Has(in.Name, 0)
+	if unit0 {
+		if err := r.cell(ctx, memcpyKey(in.Name), func() ([]results.Record, error) {
+			return r.memcpy(ctx, in, base)
+		}); err != nil {
+			return err
+		}
 	}
 
-	if r.Plan.Ops[results.OpDecodeOriginal] {
+	if r.Plan.Ops[results.OpDecodeOriginal] && unit0 {
 		for _, d := range r.Plan.decodersOf(in.Format) {
 			rec := base
 			rec.Op, rec.Codec, rec.From, rec.Threads = results.OpDecodeOriginal, d.Name(), in.Format, d.Threads()
@@ -143,7 +153,10 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 		}
 	}
 
-	for _, s := range r.Plan.Encoders {
+	for i, s := range r.Plan.Encoders {
+		if !r.Plan.Shard.Has(in.Name, i+1) {
+			continue
+		}
 		if err := r.encodeAndDecode(ctx, in, base, s); err != nil {
 			return err
 		}

@@ -1,0 +1,62 @@
+// Package compare says whether a zbench run (NEW) is worse than another
+// (BASE), cell by cell, with the statistics benchstat uses.
+//
+// It is the library behind `zbench compare`; the history package uses it
+// for nightly runs. It lives apart from package results because results is
+// the record format that the runner, the report and compare all read and
+// write, while compare is policy: thresholds, verdicts, what counts as a
+// regression.
+//
+// # Method
+//
+//  1. Load reads each side: a run directory (env.json and samples.jsonl,
+//     through results.Load) or a results file in the Go benchmark format
+//     (through benchfmt). Values are those of results.txt either way.
+//  2. Cells are matched by their key (op, layer, codec, from, level,
+//     threads), not by configuration: benchstat splits results whose
+//     configuration lines differ (a new zbench commit, a new module
+//     version) into separate tables, which is exactly the case a comparison
+//     is for. The GOMAXPROCS suffix is not part of the key; a different
+//     GOMAXPROCS is a different machine (below).
+//  3. Environments: a difference in goos, goarch, cpu, cores or gomaxprocs
+//     fails with ErrIncompatible (Options.AllowEnv downgrades it to a
+//     warning). Differences in Go, zbench commit, libzstd and module
+//     versions are listed as Report.Changes: they are what is being
+//     compared. Other keys (kernel, count, …) are listed as Report.Other.
+//  4. Corpus: a layer name present in both runs must stand for the same
+//     bytes: the same blob digest and diffID (run directories), or the same
+//     tar size and published blob size (results files, which carry no
+//     digests). Otherwise, or when the runs have no cell in common,
+//     Compare fails with ErrDifferentCorpus.
+//  5. Statistical metrics (MB/s, cpu-sec/GB, B/op): each side's median and
+//     its 95% confidence interval (benchmath.AssumeNothing, an order
+//     statistic interval), and the two-sided Mann-Whitney U test between
+//     the two sides' samples. A metric regresses when p < Alpha (0.05) AND
+//     the medians say it is worse by more than Threshold (5%). Only the
+//     metrics in Options.Gate can regress; the others are reported.
+//     With 10 samples a side the smallest possible p is about 1e-5; with
+//     fewer than 4 a side no difference can reach p < 0.05, and the report
+//     says so.
+//  6. Exact metrics (compressed-B, ratio) compare by equality: a different
+//     size at the same codec and level means different bytes and so a
+//     different digest, and counts as a regression unless
+//     Options.AllowSizeChange. It is counted on the encode cell; the decode
+//     cells that read that output show it without counting it again. The
+//     decode-original cells' size is the published blob's, checked in 4.
+//  7. A cell that failed in NEW but not in BASE regresses (FAILED); one
+//     that failed only in BASE is "fixed". Cells in one run only are listed
+//     in Report.OnlyBase and Report.OnlyNew, not failures.
+//
+// A cell regresses when any of its gated metrics does; the report's
+// Regressions name them. WriteText prints a table per metric (cell, base
+// median ±CI, new median ±CI, delta, p, verdict); WriteJSON writes the same
+// Report with every sample.
+//
+// # Noise
+//
+// Each cell is tested on its own, three statistical metrics per cell, so
+// about alpha of unchanged metrics come out significant by chance; the
+// threshold keeps those from counting unless the medians also moved by
+// more than 5%. The README gives the A/A rate measured on the project's
+// machine: the share of cells that two runs of the same binary flag.
+package compare

@@ -1,0 +1,266 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Extra keys that merging reads and writes.
+const (
+	// ExtraShard is the Extra key a sharded run records its shard in, as
+	// "i/n" (0-based i).
+	ExtraShard = "shard"
+	// ExtraParts is the Extra key Merge records the number of parts in.
+	ExtraParts = "parts"
+)
+
+// ErrIncompatibleParts means the run directories given to Merge were not
+// measured by the same build on the same kind of machine, or measured
+// different layers under one name, or (without pooling) measured one cell
+// twice. Their numbers do not belong in one run.
+var ErrIncompatibleParts = errors.New("parts do not belong to one run")
+
+// MergeOptions say how Merge joins parts.
+type MergeOptions struct {
+	// Pool joins the samples of a cell found in several parts, as when one
+	// binary ran the same cells in several rounds (scripts/ab.sh). Without
+	// it a cell in two parts is an error: shards are disjoint, and a cell
+	// twice means a shard was given twice.
+	Pool bool
+}
+
+// Merge joins run directories into a new run directory dst: the parts of
+// a sharded run (`zbench run -shard i/n`), or with opt.Pool the rounds of
+// one binary. It returns warnings for people (missing shards, machines
+// that differ in kernel or governor).
+//
+//  1. Every part is read with Load; cells cut short are left out, as Load
+//     does.
+//  2. The parts' environments must agree on the machine and the build
+//     (goos, goarch, cpu, cores, gomaxprocs, Go, zbench commit, libzstd,
+//     module versions); os, kernel, governor and Extra values that differ
+//     are joined with " | " and warned about. The merged run starts when
+//     the earliest part started; Extra's shard is replaced by parts.
+//  3. A layer name must have the same digest and diffID in every part.
+//  4. Cells are written in the order first seen. With Pool, a cell's
+//     samples are those of every part, renumbered; a cell that failed in
+//     any part is written as that failure.
+//
+// dst must not hold a run. Files are written atomically, so an interrupted
+// merge leaves no half-written run that a reader would take for whole.
+func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err error) {
+	if len(parts) == 0 {
+		return nil, errors.New("merging: no parts given")
+	}
+	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} {
+		if _, err := os.Stat(filepath.Join(dst, name)); err == nil {
+			return nil, fmt.Errorf("merging into %q: it holds %s: %w", dst, name, ErrRunExists)
+		}
+	}
+	envs := make([]Env, len(parts))
+	recsOf := make([][]Record, len(parts))
+	for i, p := range parts {
+		if envs[i], recsOf[i], err = Load(p); err != nil {
+			return nil, fmt.Errorf("merging %q: %w", p, err)
+		}
+	}
+	env, warnings, err := mergeEnv(parts, envs)
+	if err != nil {
+		return nil, err
+	}
+
+	type layerID struct{ digest, diffID, part string }
+	layers := map[string]layerID{}
+	var order []CellKey
+	byCell := map[CellKey][][]Record{} // per part that has it
+	seenIn := map[CellKey]string{}
+	for i, recs := range recsOf {
+		for cell := range cells(recs) {
+			k := cell[0].Key()
+			for _, r := range cell {
+				id := layerID{r.LayerDigest, r.DiffID, parts[i]}
+				old, ok := layers[k.Layer]
+				if !ok || old.digest == "" && old.diffID == "" {
+					layers[k.Layer] = id
+					continue
+				}
+				if id.digest != "" && old.digest != "" && id.digest != old.digest || id.diffID != "" && old.diffID != "" && id.diffID != old.diffID {
+					return nil, fmt.Errorf("merging: layer %q is %s (diffID %s) in %q and %s (diffID %s) in %q: %w",
+						k.Layer, old.digest, old.diffID, old.part, id.digest, id.diffID, id.part, ErrIncompatibleParts)
+				}
+			}
+			if prev, ok := seenIn[k]; ok && !opt.Pool {
+				return nil, fmt.Errorf("merging: cell %s is in both %q and %q (to pool rounds of one binary, use -pool): %w",
+					k, prev, parts[i], ErrIncompatibleParts)
+			}
+			if _, ok := byCell[k]; !ok {
+				order = append(order, k)
+				seenIn[k] = parts[i]
+			}
+			byCell[k] = append(byCell[k], cell)
+		}
+	}
+
+	var all []Record
+	var lines bytes.Buffer
+	for _, k := range order {
+		var merged []Record
+		for _, cell := range byCell[k] {
+			if cell[0].Err != "" {
+				merged = slices.Clone(cell)
+				if len(byCell[k]) > 1 {
+					warnings = append(warnings, fmt.Errorf("cell %s failed in one of its parts, so it is written as failed: %s", k, cell[0].Err))
+				}
+				break
+			}
+			merged = append(merged, cell...)
+		}
+		for i := range merged {
+			merged[i].Of = len(merged)
+			if merged[i].Err == "" {
+				merged[i].Sample = i
+			}
+			b, err := json.Marshal(merged[i])
+			if err != nil {
+				return nil, fmt.Errorf("merging: encoding cell %s: %w", k, err)
+			}
+			lines.Write(append(b, '\n'))
+		}
+		all = append(all, merged...)
+	}
+
+	var text bytes.Buffer
+	if err := WriteText(&text, env, all); err != nil {
+		return nil, fmt.Errorf("merging: %w", err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return nil, fmt.Errorf("merging: creating run directory: %w", err)
+	}
+	// env.json last: a directory without it is not taken for a run.
+	if err := writeFileAtomic(filepath.Join(dst, SamplesFile), lines.Bytes()); err != nil {
+		return nil, fmt.Errorf("merging: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dst, ResultsFile), text.Bytes()); err != nil {
+		return nil, fmt.Errorf("merging: %w", err)
+	}
+	if err := writeEnv(filepath.Join(dst, EnvFile), env); err != nil {
+		return nil, fmt.Errorf("merging: %w", err)
+	}
+	return warnings, nil
+}
+
+// mergeEnv checks that envs describe one machine and build, and returns
+// the merged run's environment.
+func mergeEnv(parts []string, envs []Env) (Env, []error, error) {
+	var warnings []error
+	env := envs[0]
+	env.Extra = maps.Clone(env.Extra)
+	if env.Extra == nil {
+		env.Extra = map[string]string{}
+	}
+	joined := func(get func(Env) string) string {
+		var vals []string
+		for _, e := range envs {
+			if v := get(e); !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		return strings.Join(vals, " | ")
+	}
+	for i, e := range envs[1:] {
+		var hard, soft []string
+		for _, d := range envs[0].differences(e) {
+			key, _, _ := strings.Cut(d, " ")
+			switch key {
+			case "os", "kernel", "governor":
+				soft = append(soft, d)
+			default:
+				hard = append(hard, d)
+			}
+		}
+		if len(hard) > 0 {
+			return env, nil, fmt.Errorf("merging: %q and %q come from different machines or builds (%s): %w",
+				parts[0], parts[i+1], strings.Join(hard, ", "), ErrIncompatibleParts)
+		}
+		if len(soft) > 0 {
+			warnings = append(warnings, fmt.Errorf("%q and %q ran on differing systems (%s)", parts[0], parts[i+1], strings.Join(soft, ", ")))
+		}
+		if e.Start.Before(env.Start) {
+			env.Start = e.Start
+		}
+	}
+	env.OS = joined(func(e Env) string { return e.OS })
+	env.Kernel = joined(func(e Env) string { return e.Kernel })
+	env.Governor = joined(func(e Env) string { return e.Governor })
+
+	keys := map[string]bool{}
+	for _, e := range envs {
+		for k := range e.Extra {
+			keys[k] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if k == ExtraShard || k == ExtraParts {
+			continue
+		}
+		v := joined(func(e Env) string { return e.Extra[k] })
+		if v != env.Extra[k] {
+			warnings = append(warnings, fmt.Errorf("the parts differ in %s: %s", k, v))
+		}
+		env.Extra[k] = v
+	}
+	delete(env.Extra, ExtraShard)
+	env.Extra[ExtraParts] = strconv.Itoa(len(envs))
+	warnings = append(warnings, checkShards(parts, envs)...)
+	return env, warnings, nil
+}
+
+// checkShards warns when parts recording a shard do not make a whole:
+// shards of different counts, a shard given twice, shards missing.
+func checkShards(parts []string, envs []Env) []error {
+	n := 0
+	have := map[int]string{}
+	var warnings []error
+	for i, e := range envs {
+		s, ok := e.Extra[ExtraShard]
+		if !ok {
+			continue
+		}
+		is, ns, _ := strings.Cut(s, "/")
+		idx, err1 := strconv.Atoi(is)
+		cnt, err2 := strconv.Atoi(ns)
+		if err1 != nil || err2 != nil {
+			warnings = append(warnings, fmt.Errorf("%q records shard %q, which is not i/n", parts[i], s))
+			continue
+		}
+		if n != 0 && cnt != n {
+			warnings = append(warnings, fmt.Errorf("%q is shard %s, of a different count than the parts before it (%d)", parts[i], s, n))
+		}
+		n = cnt
+		if prev, ok := have[idx]; ok {
+			warnings = append(warnings, fmt.Errorf("shard %d/%d is given twice: %q and %q", idx, cnt, prev, parts[i]))
+		}
+		have[idx] = parts[i]
+	}
+	if n == 0 {
+		return warnings
+	}
+	var missing []string
+	for i := range n {
+		if _, ok := have[i]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, n))
+		}
+	}
+	if len(missing) > 0 {
+		warnings = append(warnings, fmt.Errorf("shards missing from the merge: %s; the merged run lacks their cells", strings.Join(missing, ", ")))
+	}
+	return warnings
+}
