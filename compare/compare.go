@@ -273,7 +273,7 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 	if err := compareEnv(rep, base, new, opt); err != nil {
 		return nil, err
 	}
-	if err := checkCorpus(base, new); err != nil {
+	if err := CheckCorpus(base, new); err != nil {
 		return nil, err
 	}
 
@@ -454,9 +454,36 @@ func layers(r *Run) map[string]*layerID {
 	return out
 }
 
-// checkCorpus fails with ErrDifferentCorpus when a layer name stands for
-// different bytes in the two runs.
-func checkCorpus(base, new *Run) error {
+// Comparable reports whether Compare can compare the two runs: the same
+// machine (unless allowEnv), the same bytes under every layer name they
+// share, and at least one cell in common. Its errors are Compare's.
+func Comparable(base, new *Run, allowEnv bool) error {
+	if err := compareEnv(&Report{}, base, new, Options{AllowEnv: allowEnv}); err != nil {
+		return err
+	}
+	if err := CheckCorpus(base, new); err != nil {
+		return err
+	}
+	for k := range base.Cells {
+		if _, ok := new.Cells[k]; ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s and %s have no cell in common", ErrDifferentCorpus, base.Path, new.Path)
+}
+
+// Machine names the machine a run measured on, from the configuration keys
+// that must match for runs to compare: "linux/amd64, Xeon …, 2 cores,
+// gomaxprocs 2".
+func (r *Run) Machine() string {
+	c := r.Config
+	return fmt.Sprintf("%s/%s, %s, %s cores, gomaxprocs %s", c["goos"], c["goarch"], c["cpu"], c["cores"], c["gomaxprocs"])
+}
+
+// CheckCorpus fails with ErrDifferentCorpus when a layer name stands for
+// different bytes in the two runs: a different digest or diffID, or (for
+// results files, which have no digests) a different tar or blob size.
+func CheckCorpus(base, new *Run) error {
 	lb, ln := layers(base), layers(new)
 	var diffs []string
 	for _, name := range slices.Sorted(maps.Keys(lb)) {
