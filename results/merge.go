@@ -97,7 +97,13 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 						k.Layer, old.digest, old.diffID, old.part, id.digest, id.diffID, id.part, ErrIncompatibleParts)
 				}
 			}
-			if prev, ok := seenIn[k]; ok && !opt.Pool {
+			prev, seen := seenIn[k]
+			switch {
+			case seen && k.Op == OpLoad:
+				// Every shard loads every layer, so a layer that failed
+				// to load failed in each of them: keep the first.
+				continue
+			case seen && !opt.Pool:
 				return nil, fmt.Errorf("merging: cell %s is in both %q and %q (to pool rounds of one binary, use -pool): %w",
 					k, prev, parts[i], ErrIncompatibleParts)
 			}
