@@ -197,8 +197,9 @@ func writeSizeTable(ew *errWriter, r *Report, notes *footnotes) {
 		if ratio.Unit != "" {
 			ratios = fmt.Sprintf("%s → %s", scale(float64(ratio.Base.Median), "ratio"), scale(float64(ratio.New.Median), "ratio"))
 		}
+		diff := fmt.Sprintf("%+.0f B (%s)", float64(size.New.Median-size.Base.Median), signedPct(float64(size.Delta)))
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Cell, scale(float64(size.Base.Median), size.Unit),
-			scale(float64(size.New.Median), size.Unit), signedPct(float64(size.Delta)), ratios, verdict)
+			scale(float64(size.New.Median), size.Unit), diff, ratios, verdict)
 	}
 	tw.Flush()
 }
