@@ -147,12 +147,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
 	}
 
+	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",
+		len(entries), len(plan.Encoders), len(plan.Decoders), f.out)
 	prog := newProgress(stderr, f.progress)
 	for _, e := range entries {
 		prog.addCells(len(plan.CellsFor(e.Name, corpus.FormatGzip)))
 	}
-	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",
-		len(entries), len(plan.Encoders), len(plan.Decoders), f.out)
 
 	var failed []string
 	runner := &bench.Runner{
