@@ -45,6 +45,9 @@ type command struct {
 var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"compare", "compare two runs; exit 1 when NEW is significantly worse than BASE", cmdCompare},
+	{"merge", "join the shards (or rounds) of a run into one run directory", cmdMerge},
+	{"history", "keep nightly runs; find the nights on which cells changed", cmdHistory},
 }
 
 // exitError carries an exit status through the error chain.

@@ -47,6 +47,7 @@ type runFlags struct {
 	minSample time.Duration
 	maxBytes  byteSize
 	progress  string
+	shard     string
 }
 
 func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
@@ -61,6 +62,7 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.DurationVar(&f.minTime, "min-time", 200*time.Millisecond, "least total timed duration per cell")
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
+	fs.StringVar(&f.shard, "shard", "", "measure one part of the matrix, `i/n` with 0 <= i < n (by layer and encoder setting); join the parts with zbench merge")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, a line per cell otherwise), bar, plain or none")
 }
 
@@ -89,6 +91,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		return errUsage
+	}
+	if plan.Shard, err = bench.ParseShard(f.shard); err != nil {
+		fmt.Fprintf(stderr, "zbench run: -%v\n", err)
 		return errUsage
 	}
 
@@ -137,6 +143,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if f.ops != "" {
 		env.Extra["ops"] = f.ops
+	}
+	if s := plan.Shard.String(); s != "" {
+		env.Extra[results.ExtraShard] = s
 	}
 	rd, err := results.Create(f.out, env, f.resume)
 	if err != nil {

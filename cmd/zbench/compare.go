@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"zbench/compare"
+)
+
+const compareAbout = `Compares NEW with BASE cell by cell and exits 1 when NEW is significantly
+worse. BASE and NEW are run directories or results files (results.txt).
+
+Cells are matched by name (op, layer, codec, from, level, threads), whatever
+the commit or module versions in their configuration. For MB/s, cpu-sec/GB
+and B/op, each side's median and 95% confidence interval are computed and
+the samples are compared with the Mann-Whitney U test (golang.org/x/perf
+benchmath, as benchstat does); a cell regresses when p < -alpha AND its
+median is worse by more than -threshold. Sizes (compressed-B, ratio)
+compare exactly: any change means different bytes and so a different
+digest, and counts as a regression unless -allow-size-change.
+
+The table goes to stdout: per metric, cell, base median ±CI, new median
+±CI, delta, p and verdict, then size changes, failures, cells found in one
+run only (listed, not failures), and a last line saying whether anything
+regressed. -json FILE writes the same with every sample.
+
+Exit status: 0 no regression, 1 regression, 2 error: unreadable input, the
+runs measured different corpora (a layer name with different digests, or no
+cell in common), or they come from different machines (goos, goarch, cpu,
+cores, gomaxprocs; -allow-env compares anyway).`
+
+func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare", "[flags] BASE NEW", compareAbout, stderr)
+	opt := compare.DefaultOptions()
+	fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
+	threshold := percent(opt.Threshold)
+	fs.Var(&threshold, "threshold", "least worsening of the median that counts, as 5% or 0.05")
+	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
+	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
+	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
+	jsonOut := fs.String("json", "", "also write the comparison as JSON to `file`")
+	format := fs.String("format", "text", "stdout format: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(stderr, "zbench compare: want BASE and NEW, got %d argument(s)\n", fs.NArg())
+		fs.Usage()
+		return errUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "zbench compare: -format %q: want text or json\n", *format)
+		return errUsage
+	}
+	opt.Threshold = float64(threshold)
+	opt.Gate = nil
+	for _, u := range strings.Split(*gate, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if !isStatMetric(u) {
+			fmt.Fprintf(stderr, "zbench compare: -metrics: %q is not one of %s\n", u, strings.Join(compare.DefaultGate, ", "))
+			return errUsage
+		}
+		opt.Gate = append(opt.Gate, u)
+	}
+	if opt.Gate == nil {
+		opt.Gate = []string{}
+	}
+
+	rep, err := compareRuns(fs.Arg(0), fs.Arg(1), opt)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	for _, w := range []struct {
+		format string
+		path   string
+	}{{*format, "-"}, {"json", *jsonOut}} {
+		if w.path == "" {
+			continue
+		}
+		if err := writeReport(rep, w.format, w.path, stdout); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	if rep.Regressed() {
+		return &exitError{1, fmt.Errorf("%d of %d cells regressed", len(rep.Regressions), len(rep.Cells))}
+	}
+	return nil
+}
+
+func compareRuns(basePath, newPath string, opt compare.Options) (*compare.Report, error) {
+	base, err := compare.Load(basePath)
+	if err != nil {
+		return nil, fmt.Errorf("BASE: %w", err)
+	}
+	cur, err := compare.Load(newPath)
+	if err != nil {
+		return nil, fmt.Errorf("NEW: %w", err)
+	}
+	return compare.Compare(base, cur, opt)
+}
+
+// writeReport writes rep as text or JSON to path, "-" being stdout.
+func writeReport(rep *compare.Report, format, path string, stdout io.Writer) (err error) {
+	w := stdout
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("writing the comparison: %w", err)
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("writing the comparison: %w", cerr)
+			}
+		}()
+		w = f
+	}
+	if format == "json" {
+		return compare.WriteJSON(w, rep)
+	}
+	return compare.WriteText(w, rep)
+}
+
+func isStatMetric(unit string) bool {
+	for _, m := range compare.Metrics {
+		if m.Unit == unit && !m.Exact {
+			return true
+		}
+	}
+	return false
+}
+
+// percent is a flag holding a fraction, written as 5% or 0.05.
+type percent float64
+
+func (p *percent) String() string {
+	return strconv.FormatFloat(float64(*p)*100, 'f', -1, 64) + "%"
+}
+
+func (p *percent) Set(s string) error {
+	s = strings.TrimSpace(s)
+	div := 1.0
+	if t, ok := strings.CutSuffix(s, "%"); ok {
+		s, div = t, 100
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return errors.New("want a non-negative percentage such as 5% or 0.05")
+	}
+	*p = percent(v / div)
+	return nil
+}

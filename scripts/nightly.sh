@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The nightly job: lock, fetch, run, compare with the last good run, keep the
+# run in the history, report, publish.
+#
+#   scripts/nightly.sh
+#   ZBENCH_CODECS=gzip-std,zstd-klauspost ZBENCH_LEVELS='gzip-std=1 zstd-klauspost=fastest' scripts/nightly.sh
+#
+# Steps:
+#  1. build zbench from this tree (the commit goes into env.json);
+#  2. lock: with ZBENCH_LOCK naming a lock file and `zbench fetch -lock`
+#     available, pin the sources by digest (once: an existing lock is kept, so
+#     every night measures the same bytes) and measure @LOCK; otherwise the
+#     sources are measured as given, which must then be pinned already (layer
+#     files, builtin, or references by digest);
+#  3. fetch into the cache, when `zbench fetch` exists;
+#  4. zbench run -count ZBENCH_COUNT (10) into WORK/run;
+#  5. zbench history last: the newest good run of the same machine and corpus;
+#  6. zbench compare BASE WORK/run (skipped when there is no base: the run is
+#     then the baseline);
+#  7. zbench history add: the run goes into the store as good, regressed,
+#     incomparable or baseline; zbench history steps lists the nights where
+#     cells stepped;
+#  8. zbench report, when it exists;
+#  9. publish: PUBLISH/<run name>/ gets the comparison, steps, results and
+#     report; PUBLISH/latest points at it.
+#
+# Environment (defaults in brackets):
+#   ZBENCH_SOURCES   sources to measure, space-separated [builtin]
+#   ZBENCH_LOCK      lock file for `zbench fetch -lock` [none]
+#   ZBENCH_COUNT     samples per cell [10]
+#   ZBENCH_PROFILE, ZBENCH_CODECS, ZBENCH_LEVELS, ZBENCH_OPS
+#                    passed to zbench run as -profile, -codecs, -levels, -ops
+#   ZBENCH_STORE     the history store [out/history]
+#   ZBENCH_PUBLISH   where reports are published [out/publish]
+#   ZBENCH_WORK      scratch directory of this night [out/nightly/<UTC time>]
+#   ZBENCH_COMPARE   extra flags for zbench compare, e.g. "-threshold 10%"
+#
+# Exit status: 0 no regression, 1 regression (slower, bigger, or a cell that
+# newly fails), 2 error (the run could not be made or compared).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { printf 'nightly: %s\n' "$*" >&2; }
+started=$(date +%s)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+store=${ZBENCH_STORE:-out/history}
+publish=${ZBENCH_PUBLISH:-out/publish}
+work=${ZBENCH_WORK:-out/nightly/$stamp}
+read -r -a sources <<<"${ZBENCH_SOURCES:-builtin}"
+mkdir -p "$work" "$publish"
+
+# 1. Build.
+zb="$work/zbench"
+commit=$(git rev-parse HEAD 2>/dev/null || true)
+if [ -n "$commit" ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
+	commit="$commit-dirty"
+fi
+go build -ldflags "-X main.commit=$commit" -o "$zb" ./cmd/zbench
+# has COMMAND [FLAG]: whether this zbench has the command (and the flag).
+has() {
+	local h
+	h=$("$zb" "$1" -h 2>&1 || true)
+	grep -q "Usage: zbench $1" <<<"$h" && { [ -z "${2:-}" ] || grep -q -- "$2" <<<"$h"; }
+}
+
+# 2. Lock, 3. fetch.
+if [ -n "${ZBENCH_LOCK:-}" ] && has fetch -lock; then
+	if [ ! -f "$ZBENCH_LOCK" ]; then
+		log "pinning ${sources[*]} into $ZBENCH_LOCK"
+		"$zb" fetch -lock "$ZBENCH_LOCK" "${sources[@]}"
+	fi
+	sources=("@$ZBENCH_LOCK")
+elif [ -n "${ZBENCH_LOCK:-}" ]; then
+	log "note: this zbench has no 'fetch -lock'; measuring ${sources[*]} as given"
+fi
+if has fetch; then
+	"$zb" fetch "${sources[@]}"
+else
+	log "note: this zbench has no 'fetch'; sources are read directly"
+fi
+
+# 4. Run.
+flags=(-count "${ZBENCH_COUNT:-10}" -progress plain -o "$work/run")
+[ -n "${ZBENCH_PROFILE:-}" ] && flags+=(-profile "$ZBENCH_PROFILE")
+[ -n "${ZBENCH_CODECS:-}" ] && flags+=(-codecs "$ZBENCH_CODECS")
+[ -n "${ZBENCH_LEVELS:-}" ] && flags+=(-levels "$ZBENCH_LEVELS")
+[ -n "${ZBENCH_OPS:-}" ] && flags+=(-ops "$ZBENCH_OPS")
+log "zbench run ${flags[*]} ${sources[*]}"
+run_status=0
+"$zb" run "${flags[@]}" "${sources[@]}" 2>"$work/run.log" || run_status=$?
+if [ "$run_status" != 0 ] && [ "$run_status" != 1 ]; then
+	tail -5 "$work/run.log" >&2
+	log "the run failed (exit $run_status); log in $work/run.log"
+	exit 2
+fi
+[ "$run_status" = 1 ] && log "some cells failed; they are in the results and compare names new failures"
+
+# 5. The base, 6. compare.
+base=$("$zb" history last -store "$store" "$work/run")
+status=baseline cmp_status=0
+if [ -n "$base" ]; then
+	log "comparing with $base"
+	set +e
+	# shellcheck disable=SC2086 # ZBENCH_COMPARE is a list of flags
+	"$zb" compare ${ZBENCH_COMPARE:-} -json "$work/compare.json" "$base" "$work/run" >"$work/compare.txt" 2>"$work/compare.err"
+	cmp_status=$?
+	set -e
+	cat "$work/compare.err" >&2
+	case $cmp_status in
+	0) status=good ;;
+	1) status=regressed ;;
+	*) status=incomparable ;;
+	esac
+	tail -1 "$work/compare.txt" >&2 || true
+else
+	log "no good run of this machine and corpus in $store: this run is the baseline"
+	echo "no base: this run is the baseline of $store" >"$work/compare.txt"
+fi
+
+# 7. History.
+add=(history add -store "$store" -status "$status" -note "nightly $stamp")
+[ -f "$work/compare.json" ] && add+=(-compare "$work/compare.json")
+"$zb" "${add[@]}" "$work/run" 2>"$work/add.log"
+name=$(sed -n 's/.*added \([^ ]*\) as .*/\1/p' "$work/add.log")
+cat "$work/add.log" >&2
+"$zb" history steps -store "$store" -json "$work/steps.json" >"$work/steps.txt"
+
+# 8. Report.
+if has report; then
+	"$zb" report -o "$work/report.html" "$work/run" || log "zbench report failed; publishing without it"
+else
+	log "note: this zbench has no 'report'; publishing the tables only"
+fi
+
+# 9. Publish.
+dst="$publish/${name:-$stamp}"
+mkdir -p "$dst"
+for f in compare.txt compare.json steps.txt steps.json report.html run.log; do
+	[ -f "$work/$f" ] && cp "$work/$f" "$dst/"
+done
+cp "$work/run/results.txt" "$work/run/env.json" "$dst/"
+ln -sfn "$(basename "$dst")" "$publish/latest"
+printf '%s\t%s\t%s\t%s\n' "${name:-$stamp}" "$status" "${base:+$(basename "$base")}" "$commit" >>"$publish/index.tsv"
+log "$status; published $dst in $(( $(date +%s) - started ))s"
+
+case $status in
+regressed) exit 1 ;;
+incomparable) exit 2 ;;
+esac
+exit 0
