@@ -117,7 +117,7 @@ func (h *History) Steps(opt StepOptions) []Step {
 			byNight[k] = append(byNight[k], cs.CellStep)
 		}
 	}
-	var steps []Step
+	steps := []Step{}
 	for _, k := range slices.Sorted(maps.Keys(byNight)) {
 		st := Step{Index: k, Run: h.Entries[k].Name, Time: h.Entries[k].Start, Cells: byNight[k]}
 		if k > 0 {
