@@ -78,6 +78,12 @@ type Options struct {
 	// AllowEnv compares runs from different machines, reporting the
 	// differences as warnings instead of failing with ErrIncompatible.
 	AllowEnv bool
+	// Disjoint also requires a significant change to move the median out
+	// of reach of the other side's: the two medians' confidence intervals
+	// must not overlap. It keeps a loaded machine's noise from counting
+	// (see the README's A/A figures); with fewer samples than an interval
+	// needs, p alone decides.
+	Disjoint bool
 }
 
 // DefaultOptions are the defaults of zbench compare: alpha 0.05, threshold
@@ -327,13 +333,17 @@ func info(r *Run) RunInfo {
 }
 
 func method(o Options) string {
+	disjoint := ""
+	if o.Disjoint {
+		disjoint = " and the intervals do not overlap"
+	}
 	gate := "a size change counts as a regression"
 	if o.AllowSizeChange {
 		gate = "size changes are reported, not counted"
 	}
 	return fmt.Sprintf("medians with %.0f%% confidence intervals; two-sided Mann-Whitney U test (x/perf benchmath.AssumeNothing); "+
-		"a cell regresses when %s is significantly worse (p < %g) by more than %s; compressed-B and ratio compare exactly, and %s",
-		o.Confidence*100, strings.Join(o.Gate, ", "), o.Alpha, pct(o.Threshold), gate)
+		"a cell regresses when %s is significantly worse (p < %g%s) by more than %s; compressed-B and ratio compare exactly, and %s",
+		o.Confidence*100, strings.Join(o.Gate, ", "), o.Alpha, disjoint, pct(o.Threshold), gate)
 }
 
 func pct(f float64) string {
@@ -627,8 +637,19 @@ func compareStat(m Metric, vb, vn []float64, opt Options) MetricResult {
 	d := delta(float64(mr.Base.Median), float64(mr.New.Median))
 	mr.Delta = Num(d)
 	worse := m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0
+	significant := p < opt.Alpha
+	if significant && opt.Disjoint {
+		b, n := mr.Base, mr.New
+		switch {
+		case math.IsInf(float64(b.Lo), 0) || math.IsInf(float64(b.Hi), 0) || math.IsInf(float64(n.Lo), 0) || math.IsInf(float64(n.Hi), 0):
+			mr.Note = "too few samples for intervals: judged by p alone"
+		case n.Lo <= b.Hi && b.Lo <= n.Hi:
+			significant = false
+			mr.Note = "significant, but the intervals overlap (-disjoint)"
+		}
+	}
 	switch {
-	case !(p < opt.Alpha):
+	case !significant:
 		mr.Verdict = NoChange
 	case !worse:
 		mr.Verdict = Better

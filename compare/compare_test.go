@@ -402,3 +402,25 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
 }
+
+// With Disjoint, a significant change whose intervals overlap is noise.
+func TestDisjoint(t *testing.T) {
+	m := fakerun.Matrix("go")
+	slow := fakerun.With(m, slowCell, func(c *fakerun.Cell) { c.MBps *= 0.92 })
+	// ±10% noise: an 8% slowdown is significant, but the intervals overlap.
+	b, n := pair(t, m, slow, fakerun.Options{Seed: 1, Noise: 0.10}, fakerun.Options{Seed: 2, Noise: 0.10}, nil)
+	opt := DefaultOptions()
+	if rep := mustCompare(t, b, n, opt); !slices.Contains(rep.Regressions, slowCell) {
+		t.Fatalf("without -disjoint: regressions %v, want the slowed cell among them", rep.Regressions)
+	}
+	opt.Disjoint = true
+	if rep := mustCompare(t, b, n, opt); rep.Regressed() {
+		t.Errorf("-disjoint: regressions %v, want none", rep.Regressions)
+	}
+	// A 20% slowdown with 1% noise still regresses.
+	slow = fakerun.With(m, slowCell, func(c *fakerun.Cell) { c.MBps *= 0.8 })
+	b, n = pair(t, m, slow, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, nil)
+	if rep := mustCompare(t, b, n, opt); !slices.Equal(rep.Regressions, []string{slowCell}) {
+		t.Errorf("-disjoint, 20%% slower: regressions %v, want the slowed cell", rep.Regressions)
+	}
+}

@@ -138,6 +138,9 @@ func writeStatTable(ew *errWriter, r *Report, m Metric, notes *footnotes) {
 				fmt.Fprintf(tw, "cell\tbase\tnew\tdelta\tp\tverdict\n")
 			}
 			verdict := mr.Verdict
+			if mr.Note != "" {
+				verdict += fmt.Sprintf(" [%d]", notes.add(mr.Note))
+			}
 			for _, w := range mr.Warnings {
 				verdict += fmt.Sprintf(" [%d]", notes.add(w))
 			}

@@ -43,6 +43,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
 	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
+	fs.BoolVar(&opt.Disjoint, "disjoint", false, "also require the medians' 95% intervals not to overlap (steadier on a loaded machine)")
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `file`")
 	format := fs.String("format", "text", "stdout format: text or json")
 	if err := parseFlags(fs, args); err != nil {
