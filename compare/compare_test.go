@@ -410,6 +410,7 @@ func TestDisjoint(t *testing.T) {
 	// ±10% noise: an 8% slowdown is significant, but the intervals overlap.
 	b, n := pair(t, m, slow, fakerun.Options{Seed: 1, Noise: 0.10}, fakerun.Options{Seed: 2, Noise: 0.10}, nil)
 	opt := DefaultOptions()
+	opt.Disjoint = false
 	if rep := mustCompare(t, b, n, opt); !slices.Contains(rep.Regressions, slowCell) {
 		t.Fatalf("without -disjoint: regressions %v, want the slowed cell among them", rep.Regressions)
 	}

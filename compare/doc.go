@@ -31,9 +31,12 @@
 //  5. Statistical metrics (MB/s, cpu-sec/GB, B/op): each side's median and
 //     its 95% confidence interval (benchmath.AssumeNothing, an order
 //     statistic interval), and the two-sided Mann-Whitney U test between
-//     the two sides' samples. A metric regresses when p < Alpha (0.05) AND
-//     the medians say it is worse by more than Threshold (5%). Only the
-//     metrics in Options.Gate can regress; the others are reported.
+//     the two sides' samples. A metric regresses when p < Alpha (0.05),
+//     the medians say it is worse by more than Threshold (5%), and (with
+//     Options.Disjoint, the default) the two intervals do not overlap, so
+//     that a shift smaller than either side's own uncertainty does not
+//     count. Only the metrics in Options.Gate can regress; the others are
+//     reported.
 //     With 10 samples a side the smallest possible p is about 1e-5; with
 //     fewer than 4 a side no difference can reach p < 0.05, and the report
 //     says so.
@@ -56,7 +59,12 @@
 //
 // Each cell is tested on its own, three statistical metrics per cell, so
 // about alpha of unchanged metrics come out significant by chance; the
-// threshold keeps those from counting unless the medians also moved by
-// more than 5%. The README gives the A/A rate measured on the project's
-// machine: the share of cells that two runs of the same binary flag.
+// threshold and the intervals keep those from counting unless the medians
+// also moved clearly. What the statistics cannot see is a machine whose
+// speed drifts between runs (other load, a noisy host): every sample of
+// one run then differs from every sample of the other, and the test is
+// right that they differ. Interleave the two sides instead (scripts/ab.sh
+// runs them in alternating rounds and pools each side with results.Merge).
+// The README gives the A/A rates measured on the project's machine: the
+// share of cells that two runs of the same binary flag.
 package compare

@@ -19,8 +19,9 @@ Cells are matched by name (op, layer, codec, from, level, threads), whatever
 the commit or module versions in their configuration. For MB/s, cpu-sec/GB
 and B/op, each side's median and 95% confidence interval are computed and
 the samples are compared with the Mann-Whitney U test (golang.org/x/perf
-benchmath, as benchstat does); a cell regresses when p < -alpha AND its
-median is worse by more than -threshold. Sizes (compressed-B, ratio)
+benchmath, as benchstat does); a cell regresses when p < -alpha, its
+median is worse by more than -threshold, AND (-disjoint) the two medians'
+intervals do not overlap. Sizes (compressed-B, ratio)
 compare exactly: any change means different bytes and so a different
 digest, and counts as a regression unless -allow-size-change.
 
@@ -43,7 +44,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
 	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
-	fs.BoolVar(&opt.Disjoint, "disjoint", false, "also require the medians' 95% intervals not to overlap (steadier on a loaded machine)")
+	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap; -disjoint=false judges by p and -threshold alone, as benchstat")
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `file`")
 	format := fs.String("format", "text", "stdout format: text or json")
 	if err := parseFlags(fs, args); err != nil {
