@@ -12,6 +12,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
+// ProbeTimeout is the longest Probe waits for a connection.
+const ProbeTimeout = 3 * time.Second
+
 // Probe tells quickly whether the images of srcs can be had, without
 // fetching anything: nil when every registry image they name is in the
 // cache by digest (no network needed), or when a TCP connection (name lookup
@@ -27,6 +30,9 @@ func (r *Resolver) Probe(ctx context.Context, srcs []Source) error {
 	if need == nil {
 		return nil
 	}
+	if r.opts.Offline {
+		return fmt.Errorf("%w: offline, and %s is not in the cache by digest", ErrUnreachable, need.arg)
+	}
 	reg := need.ref.Context().Registry
 	scheme := "https"
 	if r.opts.Insecure && isLoopback(hostOnly(reg.RegistryStr())) {
@@ -38,7 +44,7 @@ func (r *Resolver) Probe(ctx context.Context, srcs []Source) error {
 		addr = hostPort(purl)
 	}
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, r.opts.DialTimeout)
+	ctx, cancel := context.WithTimeout(ctx, min(r.opts.DialTimeout, ProbeTimeout))
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {

@@ -75,6 +75,9 @@ type Options struct {
 	ResponseTimeout time.Duration
 	// Retry says how transient failures are retried.
 	Retry RetryPolicy
+	// Offline forbids every network request: images must be in the cache
+	// by digest (a lock file fetched before), and Probe says so.
+	Offline bool
 	// VerifyCached re-hashes layer blobs found in the cache (zbench fetch
 	// does; run leaves it to Load, which hashes every blob it loads).
 	VerifyCached bool
@@ -207,7 +210,7 @@ func (r *Resolver) transport() http.RoundTripper {
 		base = newHTTPTransport(r.opts.DialTimeout, r.opts.ResponseTimeout)
 	}
 	return &retryTransport{
-		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure},
+		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure, offline: r.opts.Offline},
 		policy: r.opts.Retry,
 		onRetry: func(req *http.Request, why string, wait time.Duration) {
 			r.emit(Event{Kind: EventRetry, Wait: wait,

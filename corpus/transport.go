@@ -199,9 +199,13 @@ var ErrInsecure = errors.New("plain HTTP refused")
 type schemeGuard struct {
 	inner    http.RoundTripper
 	insecure bool
+	offline  bool // refuse every request (Options.Offline)
 }
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if g.offline {
+		return nil, fmt.Errorf("%w: %s: offline, no request made", ErrUnreachable, req.URL.Host)
+	}
 	if req.URL.Scheme == "http" {
 		host := req.URL.Hostname()
 		switch {
