@@ -333,3 +333,35 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchInterrupted cancels a download in the middle: nothing is left
+// under the blob's digest, nor in ingest/, and a later fetch completes.
+func TestFetchInterrupted(t *testing.T) {
+	fr := newFaultyRegistry(t)
+	l := layerOf(t, gzipOf(t, sampleTar(t)), types.OCILayer)
+	ref := fr.push("img:1", imageOf(t, "linux/amd64", l))
+	d, _ := l.Digest()
+	fr.inject("/blobs/"+d.String(), 1, stall(5*time.Second))
+	cache := t.TempDir()
+	r, _ := testResolver(t, Options{CacheDir: cache})
+	r.opts.Retry.Stall = 10 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	srcs, _ := r.ParseAll([]string{ref})
+	if _, err := r.Entries(ctx, srcs); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("interrupted fetch: err = %v", err)
+	}
+	if fileExists(filepath.Join(cache, "blobs", "sha256", d.Hex)) {
+		t.Error("a partial blob is visible under its digest")
+	}
+	if des, _ := os.ReadDir(filepath.Join(cache, "ingest")); len(des) != 0 {
+		t.Errorf("ingest/ holds %d files after an interrupt", len(des))
+	}
+	entries, err := entriesFor(t, r, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), entries[0], LoadOptions{}); err != nil {
+		t.Error(err)
+	}
+}
