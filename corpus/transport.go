@@ -17,8 +17,8 @@ import (
 
 // RetryPolicy says how often and how long zbench retries a registry request
 // or a blob download that failed in a way that may pass: 408, 429, 500, 502,
-// 503 and 504 answers, connection resets and refusals, timeouts, a body cut
-// short, and (for blobs) bytes that do not match their digest.
+// 503 and 504 answers, connection resets, timeouts, a body cut short, and
+// (for blobs) bytes that do not match their digest.
 //
 // Waits grow from Initial by a factor of 2 up to Max, each with jitter (a
 // random time between half and all of it), so that parallel downloads do not
@@ -93,8 +93,9 @@ func retryStatus(code int) bool {
 	return false
 }
 
-// transientErr reports whether a network error may pass: a reset, a refusal,
-// a timeout, a connection or body cut short.
+// transientErr reports whether a network error may pass: a reset, a
+// timeout, a connection or body cut short. A refused connection is not:
+// nothing listens there, and saying so at once beats a minute of retries.
 func transientErr(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -103,8 +104,7 @@ func transientErr(err error) bool {
 	switch {
 	case errors.Is(err, errStalled), errors.Is(err, context.DeadlineExceeded):
 		return true
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
 		return true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return true
