@@ -111,6 +111,15 @@ func TestFetchLockRun(t *testing.T) {
 		t.Errorf("lock file:\n%s", lb)
 	}
 
+	// With the bar (as on a terminal): bytes and rate, then the table.
+	code, stdout, stderr = zbench(t, context.Background(), "fetch", "-insecure", "-cache", t.TempDir(), "-progress", "bar", "-j", "1", "@"+lock)
+	if code != 0 || strings.Count(stdout, "fetched") != 4 || !strings.Contains(stderr, "fetching 3 blob(s)") {
+		t.Errorf("fetch with a bar: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if testing.Verbose() {
+		t.Logf("bar output: %q", stderr)
+	}
+
 	// Again: everything from the cache.
 	code, stdout, _ = zbench(t, context.Background(), "fetch", "-insecure", "-cache", cache, "-progress", "none", "@"+lock)
 	if code != 0 || strings.Contains(stdout, "fetched") || strings.Count(stdout, "cached") != 4 {
