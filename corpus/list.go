@@ -344,7 +344,11 @@ func WriteLock(w io.Writer, header string, images []*Image, other []Source) erro
 			size += l.Size
 			n++
 		}
-		fmt.Fprintf(&b, "%s  # %s, %d layer(s), %.1f MB\n", img.Ref, img.Platform, n, float64(size)/1e6)
+		platform := img.Platform
+		if platform == "" {
+			platform = "platform not given"
+		}
+		fmt.Fprintf(&b, "%s  # %s, %d layer(s), %.1f MB\n", img.Ref, platform, n, float64(size)/1e6)
 	}
 	for _, src := range other {
 		fmt.Fprintf(&b, "%s  # not an image: not pinned\n", src.Name())

@@ -50,7 +50,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	images, other, err := res.Images(ctx, srcs)
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	failed := printImages(stdout, images, other)
 	if c, err := res.Cache(); err == nil {

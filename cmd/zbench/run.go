@@ -110,7 +110,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	entries, err := res.Entries(ctx, srcs) // fetches what is not cached
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	if len(entries) == 0 {
 		return fmt.Errorf("no layers in %s", strings.Join(srcArgs, " "))

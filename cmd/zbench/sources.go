@@ -168,3 +168,13 @@ func (p *fetchProgress) line(s string) {
 		p.bar.RenderBlank()
 	}
 }
+
+// interrupted gives exit status 130 to an error caused by an interrupt
+// while fetching: every blob finished is in the cache, the rest left no
+// trace.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return &exitError{130, fmt.Errorf("interrupted while fetching; finished blobs are in the cache")}
+	}
+	return err
+}
