@@ -444,7 +444,11 @@ func (b *builder) cpu() (*Section, error) {
 		for _, r := range cd.Rows {
 			ls = append(ls, r.Label)
 		}
-		blk, err := b.figure("cpu-"+op, op+" CPU seconds per GB, whole corpus", vg.Points(720), dotChartHeight(len(uniq(ls)), len(b.d.Runs)),
+		what := "Encode"
+		if op == results.OpDecode {
+			what = "Decode"
+		}
+		blk, err := b.figure("cpu-"+op, what+" CPU seconds per GB, whole corpus", vg.Points(720), dotChartHeight(len(uniq(ls)), len(b.d.Runs)),
 			func() (*Figure, error) {
 				p, err := CPUChart(cd, b.st)
 				return &Figure{Plot: p}, err

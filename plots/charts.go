@@ -255,6 +255,16 @@ func dotChart(title, xLabel string, rows []dotRow, refs []RefLine, pal *palette,
 	// Room above the top row for the reference lines' labels.
 	c.Y.Min, c.Y.Max = -0.6, float64(n)-0.4+0.6*float64(min(len(refs), 2))
 
+	// A thin line between rows of different series (decoders, encoders).
+	seriesOf := map[string]string{}
+	for _, r := range rows {
+		seriesOf[r.label] = r.series
+	}
+	for i := 1; i < n; i++ {
+		if seriesOf[labels[i]] != seriesOf[labels[i-1]] {
+			c.Add(refLine{value: float64(n-i) - 0.5, color: gridColor, solid: true})
+		}
+	}
 	m := &marks{radius: vg.Points(3), labelSize: 7.5}
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	for _, r := range rows {

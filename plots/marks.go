@@ -153,13 +153,17 @@ type refLine struct {
 	// top, so that two runs' labels do not overlap.
 	labelLow bool
 	dotted   bool
+	solid    bool
 }
 
 func (l refLine) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	ls := draw.LineStyle{Color: l.color, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
-	if l.dotted {
+	switch {
+	case l.dotted:
 		ls.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+	case l.solid:
+		ls.Dashes = nil
 	}
 	sty := textStyle(8, l.color)
 	if l.vertical {
@@ -176,6 +180,9 @@ func (l refLine) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	y := trY(l.value)
 	c.StrokeLine2(ls, c.Min.X, y, c.Max.X, y)
+	if l.label == "" {
+		return
+	}
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
 	c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(3), Y: y + vg.Points(2)}, l.label)
 }
