@@ -1,0 +1,174 @@
+package codecs_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	kzstd "github.com/klauspost/compress/zstd"
+
+	"zbench/bench"
+	"zbench/bench/codecs"
+	"zbench/bench/codectest"
+)
+
+// zstdCgoShort are the zstd-cgo levels checked in -short mode: its high
+// levels take seconds per stream (level 22 sets up about a gigabyte of
+// tables for a stream of unknown size).
+var zstdCgoShort = codectest.ShortLevels("1", "3", "19", "20")
+
+// TestConformance runs the conformance test for every codec, with all the
+// others as peers for the interop check.
+func TestConformance(t *testing.T) {
+	all := codecs.All()
+	for _, c := range all {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			var opts []codectest.Option
+			if c.Name() == "zstd-cgo" {
+				opts = append(opts, zstdCgoShort)
+			}
+			codectest.Run(t, c, all, opts...)
+		})
+	}
+}
+
+func TestTable(t *testing.T) {
+	want := []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo"}
+	if codecs.ZstdCgo() == nil {
+		want = want[:4]
+		if v := codecs.LibzstdVersion(); v != "" {
+			t.Errorf("without zstd-cgo, LibzstdVersion() = %q, want \"\"", v)
+		}
+	} else if v := codecs.LibzstdVersion(); !strings.HasPrefix(v, "1.") {
+		t.Errorf("LibzstdVersion() = %q, want a version like 1.5.7", v)
+	}
+	var got []string
+	for _, c := range codecs.All() {
+		got = append(got, c.Name())
+		d, ok := c.(codecs.Describer)
+		if !ok || d.Describe() == "" || strings.Contains(d.Describe(), "\n") {
+			t.Errorf("%s: want a one-line Describe()", c.Name())
+		}
+		def, ok := c.(codecs.Defaulter)
+		if !ok {
+			t.Errorf("%s: no DefaultLevel()", c.Name())
+		} else if l, err := bench.LevelByName(c, def.DefaultLevel().Name); err != nil || l != def.DefaultLevel() {
+			t.Errorf("%s: DefaultLevel() = %+v, not one of its levels", c.Name(), def.DefaultLevel())
+		}
+		if b, err := codecs.ByName(c.Name()); err != nil || b.Name() != c.Name() {
+			t.Errorf("ByName(%q) = %v, %v", c.Name(), b, err)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("All() names = %q, want %q", got, want)
+	}
+	if _, err := codecs.ByName("gzip-nope"); !errors.Is(err, codecs.ErrUnknown) {
+		t.Errorf("ByName(unknown) error = %v, want ErrUnknown", err)
+	}
+
+	q := codecs.Quick()
+	if len(q) != len(want) {
+		t.Errorf("Quick() has %d codecs, want %d", len(q), len(want))
+	}
+	for name, levels := range q {
+		c, err := codecs.ByName(name)
+		if err != nil {
+			t.Errorf("Quick(): %v", err)
+			continue
+		}
+		for _, l := range levels {
+			if _, err := bench.LevelByName(c, l); err != nil {
+				t.Errorf("Quick(): %v", err)
+			}
+		}
+	}
+
+	if n := codecs.Pgzip().Threads(); n != runtime.GOMAXPROCS(0) {
+		t.Errorf("gzip-pgzip Threads() = %d, want GOMAXPROCS = %d", n, runtime.GOMAXPROCS(0))
+	}
+	for _, l := range codecs.ZstdKlauspost().Levels() {
+		if ok, el := kzstd.EncoderLevelFromString(l.Name); !ok || int(el) != l.N || l.Note == "" {
+			t.Errorf("zstd-klauspost level %+v: want N = zstd.EncoderLevel and a Note", l)
+		}
+	}
+}
+
+// TestGzipStdExact checks that gzip-std writes exactly what compress/gzip
+// writes, so that the adapter adds and changes nothing.
+func TestGzipStdExact(t *testing.T) {
+	in := codectest.TarLike(1 << 20)
+	c := codecs.GzipStd()
+	for _, l := range c.Levels() {
+		var want bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&want, l.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw.Write(in)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := encode(t, c, l, in); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("level %s: got %d bytes, compress/gzip writes %d (or other bytes)", l, len(got), want.Len())
+		}
+	}
+}
+
+// encode writes in with c at l in one Write.
+func encode(t testing.TB, c bench.Codec, l bench.Level, in []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := c.NewWriter(&out, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(in); err != nil {
+		t.Fatalf("%s level %s: Write: %v", c.Name(), l, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("%s level %s: Close: %v", c.Name(), l, err)
+	}
+	return out.Bytes()
+}
+
+// TestZstdWindowLimit checks that both zstd decoders read frames with the
+// 128 MiB window of libzstd level 22 and both refuse a 256 MiB one (which
+// needs --long=28 and, from the CLI, --memory), so that they agree.
+func TestZstdWindowLimit(t *testing.T) {
+	// A frame by hand: no checksum, no content size, a window descriptor,
+	// and one raw last block of "hello".
+	frame := func(windowLog int) []byte {
+		bh := uint32(5)<<3 | 1
+		return []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, byte(windowLog-10) << 3,
+			byte(bh), byte(bh >> 8), byte(bh >> 16), 'h', 'e', 'l', 'l', 'o'}
+	}
+	for _, c := range codecs.All() {
+		if c.Format() != bench.Zstd {
+			continue
+		}
+		r, err := c.NewReader(bytes.NewReader(frame(27)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || string(got) != "hello" {
+			t.Errorf("%s: 128 MiB window: got %q, %v; want \"hello\"", c.Name(), got, err)
+		}
+		r, err = c.NewReader(bytes.NewReader(frame(28)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = io.ReadAll(r)
+		r.Close()
+		if err == nil {
+			t.Errorf("%s: 256 MiB window: got %q and no error, want an error", c.Name(), got)
+		}
+	}
+}

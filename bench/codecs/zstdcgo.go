@@ -1,0 +1,134 @@
+//go:build cgo
+
+package codecs
+
+/*
+// The symbol comes from the libzstd that github.com/DataDog/zstd links in
+// (its bundled copy, or the system's with -tags external_libzstd). It is
+// declared weak so that cgo's own trial link of this package alone, which
+// lacks libzstd, succeeds; the final link resolves it.
+extern const char* ZSTD_versionString(void) __attribute__((weak));
+
+static const char* zbench_zstd_version(void) {
+	return ZSTD_versionString ? ZSTD_versionString() : "";
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/DataDog/zstd"
+
+	"zbench/bench"
+)
+
+// LibzstdVersion returns the version of the libzstd that zstd-cgo runs, as
+// libzstd reports it at run time ("1.5.7"): the copy bundled with
+// github.com/DataDog/zstd, or the system's when built with -tags
+// external_libzstd. It is empty when zbench is built without cgo.
+func LibzstdVersion() string { return C.GoString(C.zbench_zstd_version()) }
+
+// ZstdCgo returns zstd-cgo: libzstd through github.com/DataDog/zstd's
+// streaming Writer and Reader, levels 1 to 22, single-threaded (libzstd's
+// own worker threads are off). Frames are as DataDog's Writer writes them:
+// no content checksum, and no content size unless the input is empty.
+// Without cgo, ZstdCgo returns nil and [All] leaves the codec out.
+//
+// Note: DataDog's Writer never tells libzstd the input's size, so libzstd
+// sizes its tables for unbounded input, whatever the input: about 90 MiB per
+// stream at level 19, 194 MiB at 20, 386 MiB at 21 and 778 MiB at 22
+// (ZSTD_estimateCStreamSize). Setting them up takes from 0.25 s (19) to
+// about 3 s (22) per stream on a small VM, mostly page faults, before the
+// first byte is compressed: a real cost of these levels for a writer that
+// streams, which is what a registry or a build tool does.
+func ZstdCgo() bench.Codec { return zstdCgo{} }
+
+type zstdCgo struct{}
+
+var (
+	_ bench.Codec = zstdCgo{}
+	_ Describer   = zstdCgo{}
+	_ Defaulter   = zstdCgo{}
+)
+
+func (zstdCgo) Name() string              { return zstdCgoName }
+func (zstdCgo) Format() string            { return bench.Zstd }
+func (zstdCgo) Module() string            { return "github.com/DataDog/zstd" }
+func (zstdCgo) Levels() []bench.Level     { return append([]bench.Level(nil), zstdCgoLevels...) }
+func (zstdCgo) Threads() int              { return 1 }
+func (zstdCgo) DefaultLevel() bench.Level { return mustLevel(zstdCgoLevels, "3") }
+func (zstdCgo) Describe() string {
+	return fmt.Sprintf("libzstd %s (cgo, github.com/DataDog/zstd), single-threaded, no checksum; "+
+		"20-22 are ultra levels (the CLI needs --ultra; windows up to 128 MiB)", LibzstdVersion())
+}
+
+func (c zstdCgo) NewWriter(w io.Writer, l bench.Level) (io.WriteCloser, error) {
+	if err := checkLevel(c.Name(), zstdCgoLevels, l); err != nil {
+		return nil, err
+	}
+	return &zstdCgoWriter{zw: zstd.NewWriterLevel(w, l.N)}, nil
+}
+
+// NewReader returns DataDog's Reader, with two repairs: input that ends in
+// the middle of a frame is an error (io.ErrUnexpectedEOF), where DataDog
+// returns io.EOF and a short output; and a second Close returns nil instead
+// of an error.
+func (zstdCgo) NewReader(r io.Reader) (io.ReadCloser, error) {
+	zr := &zstdCgoReader{}
+	zr.zr = zstd.NewReader(zstdTrackingReader{r: r, f: &zr.frames})
+	return zr, nil
+}
+
+// errZstdTruncated is what zstd-cgo's reader returns when its input ends in
+// the middle of a frame.
+var errZstdTruncated = fmt.Errorf("zstd-cgo: input ends inside a frame: %w", io.ErrUnexpectedEOF)
+
+// A zstdCgoReader checks the framing of what DataDog's Reader decodes.
+type zstdCgoReader struct {
+	zr     io.ReadCloser
+	frames zstdFrames
+	closed bool
+}
+
+func (r *zstdCgoReader) Read(p []byte) (int, error) {
+	n, err := r.zr.Read(p)
+	if err == io.EOF && !r.frames.complete() {
+		err = errZstdTruncated
+	}
+	return n, err
+}
+
+func (r *zstdCgoReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return r.zr.Close()
+}
+
+// A zstdCgoWriter makes DataDog's Writer safe to Close twice (its Close frees
+// the C stream each time it is called) and refuses writes after Close.
+type zstdCgoWriter struct {
+	zw     *zstd.Writer
+	closed bool
+}
+
+var errWriterClosed = errors.New("zstd-cgo: write after Close")
+
+func (w *zstdCgoWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errWriterClosed
+	}
+	return w.zw.Write(p)
+}
+
+func (w *zstdCgoWriter) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	return w.zw.Close()
+}

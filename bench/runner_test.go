@@ -1,0 +1,327 @@
+package bench_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"zbench/bench"
+	"zbench/bench/codecs"
+	"zbench/results"
+)
+
+// testInput builds a small tar layer, gzip'd as published.
+func testInput(t *testing.T) bench.Input {
+	t.Helper()
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := strings.Fields("the quick brown fox jumps over the lazy dog layer zstd gzip tar")
+	for i := range 20 {
+		var body bytes.Buffer
+		for body.Len() < 16<<10 {
+			body.WriteString(words[rng.IntN(len(words))])
+			body.WriteByte(' ')
+		}
+		if i%5 == 0 { // some incompressible content too
+			b := make([]byte, 8<<10)
+			for j := range b {
+				b[j] = byte(rng.Uint32())
+			}
+			body.Write(b)
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: "f" + string(rune('a'+i)), Mode: 0o644, Size: int64(body.Len()), ModTime: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(body.Bytes())
+	}
+	tw.Close()
+	var blob bytes.Buffer
+	zw := gzip.NewWriter(&blob)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	return bench.Input{
+		Name: "test", Format: bench.Gzip, Blob: blob.Bytes(), Raw: raw.Bytes(),
+		Digest: sha(blob.Bytes()), DiffID: sha(raw.Bytes()),
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+func mustCodec(t *testing.T, name string) bench.Codec {
+	t.Helper()
+	c, err := codecs.ByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func testPlan(t *testing.T, cs ...bench.Codec) bench.Plan {
+	t.Helper()
+	var p bench.Plan
+	for _, c := range cs {
+		p.Encoders = append(p.Encoders, bench.Setting{Codec: c, Level: c.Levels()[0]})
+	}
+	p.Decoders = cs
+	p.Ops = map[string]bool{}
+	for _, op := range bench.AllOps {
+		p.Ops[op] = true
+	}
+	return p
+}
+
+var fastOpts = bench.Options{Count: 2, MinSample: time.Millisecond}
+
+func TestRunCellsAndVerification(t *testing.T) {
+	in := testInput(t)
+	gz, kz := mustCodec(t, "gzip-std"), mustCodec(t, "zstd-klauspost")
+	kgz := mustCodec(t, "gzip-klauspost")
+	plan := testPlan(t, gz, kgz, kz)
+	var got []results.Record
+	r := &bench.Runner{Opts: fastOpts, Plan: plan, Emit: func(recs []results.Record) error {
+		got = append(got, recs...)
+		return nil
+	}}
+	if err := r.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	cells := map[results.CellKey][]results.Record{}
+	for _, rec := range got {
+		if rec.Err != "" {
+			t.Errorf("%v failed: %s", rec.Key(), rec.Err)
+		}
+		if !rec.Verified {
+			t.Errorf("%v not verified", rec.Key())
+		}
+		if rec.Iters < 1 || rec.WallNS <= 0 {
+			t.Errorf("%v: iters %d wall %d", rec.Key(), rec.Iters, rec.WallNS)
+		}
+		if rec.RawBytes != int64(len(in.Raw)) {
+			t.Errorf("%v: raw bytes %d, want %d", rec.Key(), rec.RawBytes, len(in.Raw))
+		}
+		cells[rec.Key()] = append(cells[rec.Key()], rec)
+	}
+	want := plan.CellsFor(in.Name, in.Format)
+	// memcpy, 2 gzip decoders on the original, 3 encodes, 2+2+1 decodes.
+	if len(want) != 1+2+3+5 {
+		t.Fatalf("CellsFor gives %d cells, want 11: %v", len(want), want)
+	}
+	for _, k := range want {
+		if n := len(cells[k]); n != fastOpts.Count {
+			t.Errorf("cell %v has %d samples, want %d", k, n, fastOpts.Count)
+		}
+	}
+	if len(cells) != len(want) {
+		t.Errorf("got %d cells, want %d", len(cells), len(want))
+	}
+
+	// Sizes are exact: gzip-std at level 1 wrote what compress/gzip writes.
+	var ref bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&ref, 1)
+	zw.Write(in.Raw)
+	zw.Close()
+	enc := results.Record{Op: results.OpEncode, Layer: "test", Codec: "gzip-std", Level: gz.Levels()[0].Name, Threads: 1}.Key()
+	if recs := cells[enc]; len(recs) == 0 || recs[0].CompressedBytes != int64(ref.Len()) {
+		t.Errorf("gzip-std encode size %v, compress/gzip writes %d", recs, ref.Len())
+	}
+	orig := results.Record{Op: results.OpDecodeOriginal, Layer: "test", Codec: "gzip-std", From: bench.Gzip, Threads: 1}.Key()
+	if recs := cells[orig]; len(recs) == 0 || recs[0].CompressedBytes != int64(len(in.Blob)) {
+		t.Errorf("decode-original input size %v, want %d", recs, len(in.Blob))
+	}
+}
+
+// liar is a gzip decoder that flips a byte of what it decodes: a codec bug
+// that only the diffID check outside the clock can catch.
+type liar struct{ bench.Codec }
+
+func (l liar) Name() string { return "gzip-liar" }
+func (l liar) NewReader(r io.Reader) (io.ReadCloser, error) {
+	zr, err := l.Codec.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return &flipper{ReadCloser: zr}, nil
+}
+
+type flipper struct {
+	io.ReadCloser
+	done bool
+}
+
+func (f *flipper) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 0xff
+		f.done = true
+	}
+	return n, err
+}
+
+func TestRunBadDecoderFailsItsCellsOnly(t *testing.T) {
+	in := testInput(t)
+	gz := mustCodec(t, "gzip-std")
+	plan := testPlan(t, gz, liar{gz})
+	plan.Encoders = plan.Encoders[:1]
+	var got []results.Record
+	r := &bench.Runner{Opts: fastOpts, Plan: plan, Emit: func(recs []results.Record) error {
+		got = append(got, recs...)
+		return nil
+	}}
+	if err := r.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	var failed, ok int
+	for _, rec := range got {
+		if rec.Codec == "gzip-liar" {
+			if rec.Err == "" || !strings.Contains(rec.Err, "diffID") {
+				t.Errorf("%v: error %q, want a diffID mismatch", rec.Key(), rec.Err)
+			}
+			failed++
+		} else if rec.Err == "" && rec.Verified {
+			ok++
+		}
+	}
+	// The liar fails on the original and on gzip-std's output; one record each.
+	if failed != 2 {
+		t.Errorf("%d failure records, want 2", failed)
+	}
+	if ok == 0 {
+		t.Error("the good codec's cells did not survive the bad one")
+	}
+}
+
+func TestRunSkipsFinishedCells(t *testing.T) {
+	in := testInput(t)
+	gz := mustCodec(t, "gzip-std")
+	plan := testPlan(t, gz)
+	all := plan.CellsFor(in.Name, in.Format)
+	done := map[results.CellKey]bool{}
+	for _, k := range all {
+		if k.Op != results.OpDecode {
+			done[k] = true // everything but the decode of gzip-std's output
+		}
+	}
+	var got []results.Record
+	r := &bench.Runner{Opts: fastOpts, Plan: plan,
+		Skip: func(k results.CellKey) bool { return done[k] },
+		Emit: func(recs []results.Record) error { got = append(got, recs...); return nil }}
+	if err := r.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != fastOpts.Count {
+		t.Fatalf("got %d records, want the %d samples of the one unfinished cell", len(got), fastOpts.Count)
+	}
+	if got[0].Op != results.OpDecode || !got[0].Verified || got[0].CompressedBytes == 0 {
+		t.Errorf("unfinished decode cell: %+v", got[0])
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	in := testInput(t)
+	plan := testPlan(t, mustCodec(t, "gzip-std"))
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	r := &bench.Runner{Opts: fastOpts, Plan: plan, Emit: func(recs []results.Record) error {
+		n++
+		if n == 2 {
+			cancel()
+		}
+		return nil
+	}}
+	err := r.Run(ctx, in)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+	}
+	if n != 2 {
+		t.Errorf("%d cells emitted, want 2: no cell may be emitted after cancel", n)
+	}
+}
+
+func TestRunMinTimeAndMinSample(t *testing.T) {
+	in := testInput(t)
+	plan := testPlan(t, mustCodec(t, "gzip-std"))
+	plan.Ops = map[string]bool{results.OpMemcpy: true}
+	var got []results.Record
+	r := &bench.Runner{Opts: bench.Options{Count: 1, MinTime: 50 * time.Millisecond, MinSample: 10 * time.Millisecond}, Plan: plan,
+		Emit: func(recs []results.Record) error { got = append(got, recs...); return nil }}
+	if err := r.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, rec := range got {
+		total += rec.WallNS
+		if rec.Iters < 2 {
+			t.Errorf("memcpy of %d bytes: %d passes in a sample, want enough to reach MinSample", len(in.Raw), rec.Iters)
+		}
+	}
+	if time.Duration(total) < 50*time.Millisecond {
+		t.Errorf("cell timed %v in all, want at least MinTime", time.Duration(total))
+	}
+}
+
+func TestNewPlan(t *testing.T) {
+	all := codecs.All()
+	p, err := bench.NewPlan(all, bench.Selection{Quick: codecs.Quick()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range p.Encoders {
+		names = append(names, s.String())
+	}
+	got := strings.Join(names, " ")
+	for _, want := range []string{"gzip-std/1", "gzip-std/6", "gzip-std/9", "gzip-pgzip/6", "zstd-klauspost/fastest", "zstd-klauspost/best"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("quick profile lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "gzip-std/5") {
+		t.Errorf("quick profile has gzip-std/5: %s", got)
+	}
+
+	p, err = bench.NewPlan(all, bench.Selection{Codecs: "gzip-std,zstd-klauspost", Levels: "gzip-std=1-3,9 zstd-klauspost=default", Ops: "encode"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = nil
+	for _, s := range p.Encoders {
+		names = append(names, s.String())
+	}
+	if got, want := strings.Join(names, " "), "gzip-std/1 gzip-std/2 gzip-std/3 gzip-std/9 zstd-klauspost/default"; got != want {
+		t.Errorf("encoders %q, want %q", got, want)
+	}
+	if !p.Ops[results.OpEncode] || p.Ops[results.OpDecode] || !p.Ops[results.OpMemcpy] {
+		t.Errorf("ops %v: want encode and memcpy only", p.Ops)
+	}
+	if len(p.Decoders) != 2 {
+		t.Errorf("decoders %d, want 2", len(p.Decoders))
+	}
+
+	for _, bad := range []bench.Selection{
+		{Codecs: "gzip-nope"},
+		{Levels: "gzip-std=10"},
+		{Levels: "gzip-std=9-1"},
+		{Levels: "gzip-std"},
+		{Levels: "zstd-klauspost=7-9"},
+		{Ops: "encode,squash"},
+		{Profile: "medium"},
+		{Codecs: "gzip-std", Levels: "zstd-klauspost=default"},
+	} {
+		if _, err := bench.NewPlan(all, bad); err == nil {
+			t.Errorf("NewPlan(%+v) succeeded, want an error", bad)
+		}
+	}
+}

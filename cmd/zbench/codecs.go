@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+
+	"zbench/bench"
+	"zbench/bench/codecs"
+)
+
+const codecsAbout = `Lists the codecs this build of zbench has: name, format, the module that
+implements it and its version (from the build info), threads, and levels.
+Levels in the quick profile are marked with *.`
+
+func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("codecs", "", codecsAbout, stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "zbench codecs: takes no arguments\n")
+		return errUsage
+	}
+	quick := codecs.Quick()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODEC\tFORMAT\tMODULE\tTHREADS\tLEVELS")
+	for _, c := range codecs.All() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", c.Name(), c.Format(), moduleVersion(c.Module()), c.Threads(), levelList(c, quick[c.Name()]))
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout)
+	for _, c := range codecs.All() {
+		if d, ok := c.(codecs.Describer); ok {
+			fmt.Fprintf(stdout, "%s: %s\n", c.Name(), d.Describe())
+		}
+		for _, l := range c.Levels() {
+			if l.Note != "" {
+				fmt.Fprintf(stdout, "  level %s: %s\n", l.Name, l.Note)
+			}
+		}
+	}
+	if v := codecs.LibzstdVersion(); v != "" {
+		fmt.Fprintf(stdout, "\nbundled libzstd %s (through github.com/DataDog/zstd)\n", v)
+	} else {
+		fmt.Fprintf(stdout, "\nzstd-cgo is absent: this zbench was built without cgo\n")
+	}
+	fmt.Fprintf(stdout, "%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	return nil
+}
+
+// levelList shows a codec's levels, marking those of the quick profile.
+func levelList(c bench.Codec, quick []string) string {
+	var parts []string
+	for _, l := range c.Levels() {
+		name := l.Name
+		for _, q := range quick {
+			if q == l.Name {
+				name += "*"
+			}
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, " ")
+}
+
+// moduleVersion gives path@version from the build info ("std" is Go itself).
+func moduleVersion(path string) string {
+	if path == "std" || path == "" {
+		return "std@" + runtime.Version()
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == path {
+				if m.Replace != nil {
+					return path + "@" + m.Version + " => " + m.Replace.Path + "@" + m.Replace.Version
+				}
+				return path + "@" + m.Version
+			}
+		}
+	}
+	return path + "@(unknown)"
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"zbench/results"
+)
+
+// tarLayer makes a small tar with text and binary-like files.
+func tarLayer(t *testing.T, seed uint64) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	rng := rand.New(rand.NewPCG(seed, 7))
+	for i := range 12 {
+		body := make([]byte, 24<<10)
+		for j := range body {
+			if i%3 == 0 {
+				body[j] = byte(rng.Uint32())
+			} else {
+				body[j] = "abcdefgh \n"[rng.IntN(10)]
+			}
+		}
+		hdr := &tar.Header{Name: fmt.Sprintf("usr/share/f%02d", i), Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(1700000000, 0)}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(body)
+	}
+	tw.Close()
+	return raw.Bytes()
+}
+
+func gz(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+func write(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fastArgs keep a run short: two codecs at one level each, few samples.
+var fastArgs = []string{"-count", "2", "-min-time", "0", "-min-sample", "1ms", "-progress", "plain",
+	"-codecs", "gzip-std,gzip-klauspost,zstd-klauspost", "-levels", "gzip-std=1 gzip-klauspost=1 zstd-klauspost=fastest"}
+
+func zbench(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code = run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+	// onWrite, when set, sees everything written so far.
+	onWrite func(string)
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := s.b.Write(p)
+	if s.onWrite != nil {
+		s.onWrite(s.b.String())
+	}
+	return n, err
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func loadRun(t *testing.T, dir string) []results.Record {
+	t.Helper()
+	_, recs, err := results.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// cellsOf counts samples per cell and fails on a cell written twice.
+func cellsOf(t *testing.T, recs []results.Record) map[results.CellKey]int {
+	t.Helper()
+	cells := map[results.CellKey]int{}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		id := fmt.Sprintf("%v#%d", r.Key(), r.Sample)
+		if seen[id] {
+			t.Errorf("sample %s written twice", id)
+		}
+		seen[id] = true
+		cells[r.Key()]++
+	}
+	return cells
+}
+
+func TestRunWritesARunBenchstatReads(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 1)))
+	out := filepath.Join(dir, "run")
+	code, _, stderr := zbench(t, context.Background(), append(append([]string{"run", "-o", out}, fastArgs...), layer)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	// memcpy, 2 decode-original (the gzip decoders), 3 encodes, 2+2+1 decodes.
+	recs := loadRun(t, out)
+	cells := cellsOf(t, recs)
+	if len(cells) != 1+2+3+5 {
+		t.Errorf("%d cells, want 11: %v", len(cells), cells)
+	}
+	for _, r := range recs {
+		if r.Err != "" || !r.Verified || r.Layer != "app-layer" {
+			t.Errorf("record %+v: want verified, no error, layer app-layer", r)
+		}
+	}
+	if !strings.Contains(stderr, "[11/11]") {
+		t.Errorf("progress has no line for the last cell:\n%s", stderr)
+	}
+
+	// results.txt is the Go benchmark format: names end in -GOMAXPROCS and
+	// carry the cell's keys; ratio is declared exact.
+	f, err := os.Open(filepath.Join(out, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	br := benchfmt.NewReader(f, "results.txt")
+	n := 0
+	exact := false
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.Result:
+			n++
+			if _, procs := rec.Name.Parts(); len(procs) == 0 {
+				t.Errorf("%s: no -GOMAXPROCS suffix", rec.Name)
+			}
+			if _, ok := rec.Value("B/s"); !ok {
+				t.Errorf("%s: no MB/s", rec.Name)
+			}
+		case *benchfmt.UnitMetadata:
+			if rec.Unit == "ratio" && rec.Key == "assume" && rec.Value == "exact" {
+				exact = true
+			}
+		case *benchfmt.SyntaxError:
+			t.Errorf("results.txt: %v", rec)
+		}
+	}
+	if n != len(recs) {
+		t.Errorf("results.txt has %d result lines, samples.jsonl %d records", n, len(recs))
+	}
+	if !exact {
+		t.Error("results.txt does not declare ratio exact")
+	}
+
+	bs, err := exec.LookPath("benchstat")
+	if err != nil {
+		t.Log("benchstat is not on PATH (go install golang.org/x/perf/cmd/benchstat@latest): skipping the benchstat check")
+		return
+	}
+	b, err := exec.Command(bs, "-col", "/codec", filepath.Join(out, "results.txt")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("benchstat: %v\n%s", err, b)
+	}
+	for _, want := range []string{"gzip-std", "zstd-klauspost", "B/s", "ratio"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("benchstat output lacks %q:\n%s", want, b)
+		}
+	}
+}
+
+func TestRunBadInputGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	layers := filepath.Join(dir, "layers")
+	os.Mkdir(layers, 0o755)
+	good := gz(tarLayer(t, 2))
+	write(t, layers, "a-good.tar.gz", good)
+	write(t, layers, "b-truncated.tar.gz", good[:len(good)/2])
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)/2] ^= 0x55
+	write(t, layers, "c-flipped.tar.gz", flipped)
+	write(t, layers, "d-not-a-tar.gz", gz(bytes.Repeat([]byte("hello, not a tar\n"), 4096)))
+	write(t, layers, "e-empty.tar", nil)
+	write(t, layers, "f-bomb.tar.gz", gz(make([]byte, 8<<20)))
+
+	out := filepath.Join(dir, "run")
+	code, _, stderr := zbench(t, context.Background(), append(append([]string{"run", "-o", out, "-max-layer-bytes", "2MiB"}, fastArgs...), layers)...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (some layers failed)\n%s", code, stderr)
+	}
+	for _, name := range []string{"b-truncated", "c-flipped", "d-not-a-tar", "e-empty", "f-bomb"} {
+		if !strings.Contains(stderr, "FAIL layer \""+name+"\"") {
+			t.Errorf("stderr does not name %s as failed:\n%s", name, stderr)
+		}
+	}
+	if !strings.Contains(stderr, "larger than") {
+		t.Errorf("the bomb's error does not say it is too large:\n%s", stderr)
+	}
+	recs := loadRun(t, out)
+	good0, loadFails := 0, 0
+	for _, r := range recs {
+		switch {
+		case r.Layer == "a-good" && r.Err == "" && r.Verified:
+			good0++
+		case r.Op == results.OpLoad && r.Err != "":
+			loadFails++
+		}
+	}
+	if good0 == 0 {
+		t.Error("the good layer was not measured")
+	}
+	if loadFails != 5 {
+		t.Errorf("%d load failures recorded, want 5", loadFails)
+	}
+	txt, _ := os.ReadFile(filepath.Join(out, "results.txt"))
+	if !strings.Contains(string(txt), "--- FAIL: BenchmarkLoad/layer=f-bomb") {
+		t.Errorf("results.txt does not keep the bomb's failure:\n%s", txt)
+	}
+}
+
+func TestRunInterruptAndResume(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "layer.tar.gz", gz(tarLayer(t, 3)))
+	out := filepath.Join(dir, "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuffer
+	errb.onWrite = func(s string) {
+		if strings.Contains(s, "[4/") {
+			cancel() // as Ctrl-C would, after the fourth cell is written
+		}
+	}
+	args := append(append([]string{"run", "-o", out}, fastArgs...), layer)
+	code := run(ctx, args, new(syncBuffer), &errb)
+	if code != 130 {
+		t.Fatalf("interrupted run: exit %d, want 130\n%s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "-resume") {
+		t.Errorf("interrupted run does not say how to resume:\n%s", errb.String())
+	}
+	before := cellsOf(t, loadRun(t, out))
+	if len(before) != 4 {
+		t.Errorf("%d cells kept after the interrupt, want the 4 finished", len(before))
+	}
+
+	code, _, stderr := zbench(t, context.Background(), append([]string{"run", "-resume", "-o", out}, append(fastArgs, layer)...)...)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	after := cellsOf(t, loadRun(t, out))
+	if len(after) != 11 {
+		t.Errorf("%d cells after resume, want 11", len(after))
+	}
+	for k, n := range after {
+		if n != 2 {
+			t.Errorf("cell %v has %d samples after resume, want 2", k, n)
+		}
+	}
+	if strings.Contains(stderr, "layer memcpy") || !strings.Contains(stderr, "7 cell(s) measured") {
+		t.Errorf("resume redid finished cells or measured the wrong number:\n%s", stderr)
+	}
+
+	// A second run into the same directory without -resume is refused.
+	code, _, stderr = zbench(t, context.Background(), append([]string{"run", "-o", out}, append(fastArgs, layer)...)...)
+	if code == 0 || !strings.Contains(stderr, "-resume") {
+		t.Errorf("run into a used directory: exit %d, want a refusal naming -resume\n%s", code, stderr)
+	}
+}
+
+func TestRunBuiltinDefault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the builtin layer (tens of MB); skipped in -short")
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := zbench(t, context.Background(), "run", "-o", out, "-count", "1", "-min-time", "0", "-progress", "none",
+		"-codecs", "zstd-klauspost", "-levels", "zstd-klauspost=fastest", "-ops", "encode")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	recs := loadRun(t, out)
+	if len(recs) != 2 || !strings.HasPrefix(recs[0].Layer, "builtin-go") {
+		t.Errorf("records %+v: want memcpy and one encode of the builtin layer", recs)
+	}
+	var env map[string]any
+	b, _ := os.ReadFile(filepath.Join(out, "env.json"))
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	if env["Extra"] == nil && env["extra"] == nil {
+		t.Errorf("env.json has no run settings: %s", b)
+	}
+}
+
+func TestCodecsCommand(t *testing.T) {
+	code, stdout, stderr := zbench(t, context.Background(), "codecs")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo", "fastest*", "bundled libzstd 1."} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("zbench codecs lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"squash"},
+		{"run", "-nope"},
+		{"run", "-levels", "gzip-std=42"},
+		{"run", "-codecs", "bzip2"},
+		{"run", "-count", "0"},
+		{"run", "-resume"},
+		{"codecs", "extra"},
+	} {
+		code, _, stderr := zbench(t, context.Background(), args...)
+		if code != 2 {
+			t.Errorf("zbench %q: exit %d, want 2\n%s", args, code, stderr)
+		}
+		if stderr == "" {
+			t.Errorf("zbench %q: says nothing on stderr", args)
+		}
+	}
+	code, _, stderr := zbench(t, context.Background(), "run", "-h")
+	if code != 0 || !strings.Contains(stderr, "-max-layer-bytes") || !strings.Contains(stderr, "SOURCE") {
+		t.Errorf("run -h: exit %d\n%s", code, stderr)
+	}
+}
+
+// The examples in the package doc must be commands zbench accepts.
+func TestDocExamples(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	n := 0
+	for sc.Scan() {
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "//"))
+		if !strings.HasPrefix(line, "zbench run ") || strings.Contains(line, "[flags]") {
+			continue
+		}
+		n++
+		fields := strings.Fields(strings.ReplaceAll(line, "'", ""))[2:]
+		fs := newFlagSet("run", "", "", new(bytes.Buffer))
+		var f runFlags
+		registerRunFlags(fs, &f)
+		if err := fs.Parse(fields); err != nil {
+			t.Errorf("doc example %q: %v", line, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no zbench run examples found in the package doc")
+	}
+}

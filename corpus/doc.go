@@ -1,0 +1,50 @@
+// Package corpus finds the layers zbench measures and loads them into memory,
+// checked, before any clock starts.
+//
+// A layer goes through these steps:
+//
+//  1. A SOURCE argument becomes a Source (Parse): "builtin", a directory of
+//     layer blobs, or one blob file. Registry references and the oci:,
+//     docker-archive: and @FILE transports are recognised but not supported
+//     yet; each will be one more case in Parse.
+//  2. The Source lists its layers as Entries (Source.Layers): a name for the
+//     layer= key of results (CleanName, made unique in a run by Key), where
+//     the layer came from, a ggcr v1.Layer whose Compressed method gives the
+//     blob exactly as published, and the digest and diffID when the source
+//     knows them.
+//  3. Load reads the blob, tells its format from its magic bytes (Sniff:
+//     plain tar, gzip, zstd, xz; never from a file name), decodes it to the
+//     raw tar, and checks the blob digest, the diffID, that the compressed
+//     stream is whole, and that the payload is a tar with at least one
+//     entry.
+//
+// Every failure of a layer is a *LayerError that names the layer and its
+// origin and wraps a sentinel (ErrUnknownFormat, ErrCorrupt,
+// ErrDigestMismatch, ErrDiffIDMismatch, ErrNotTar, ErrEmptyLayer,
+// ErrTooLarge), so that the command can report it and go on with the other
+// layers.
+//
+// # Memory
+//
+// A run holds each layer twice, as blob and as raw tar, and the benchmarks
+// add their outputs; it must stay within about three times the largest raw
+// layer. So Load never reads more than LoadOptions.MaxBytes+1 bytes of blob
+// or of raw tar (a decompression bomb fails after that much output, not after
+// allocating all of it), sizes its buffers from what the format declares
+// (gzip's ISIZE trailer, zstd's frame content size, xz's index), refuses zstd
+// windows and xz dictionaries larger than the limit allows before the decoder
+// allocates them, and for a plain tar uses the blob as the raw tar without
+// copying it.
+//
+// # The builtin layer
+//
+// Builtin works offline on any machine that can build zbench: it turns a
+// fixed selection of the Go installation (binaries and sources, about 23 MB
+// of tar) into a deterministic layer, as the golang image's largest layer
+// holds GOROOT. Same Go release and GOOS/GOARCH, same bytes. See Builtin.
+//
+// # Logging
+//
+// The package logs only skipped files, to ggcr's logs.Warn, which discards
+// its output unless the command sets it.
+package corpus

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need on a fresh Debian
+# machine (as root, or with sudo), then vets, checks formatting and runs every
+# test. Set ZBENCH_TEST_SHORT=1 for the quick subset (go test -short).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v zstd >/dev/null 2>&1 || need_pkgs+=(zstd)
+command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
+command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "test.sh: installing ${need_pkgs[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+export PATH="$(go env GOPATH)/bin:$PATH"
+if ! command -v benchstat >/dev/null 2>&1; then
+  echo "test.sh: installing benchstat"
+  go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+fi
+
+echo "test.sh: gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+short=()
+[ "${ZBENCH_TEST_SHORT:-}" = 1 ] && short=(-short)
+echo "test.sh: go test ${short[*]:-} ./..."
+go test "${short[@]}" -timeout 30m ./...
