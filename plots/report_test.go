@@ -148,8 +148,17 @@ func TestTicks(t *testing.T) {
 			labels = append(labels, tk.Label)
 		}
 	}
-	if want := []string{"2.5", "3", "3.5", "4"}; !slices.Equal(labels, want) {
+	if want := []string{"2.5", "3.0", "3.5", "4.0"}; !slices.Equal(labels, want) {
 		t.Errorf("linear ticks 2.1–4.3: %q, want %q", labels, want)
+	}
+	labels = nil
+	for _, tk := range (niceTicks{}).Ticks(1.7, 2.15) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if want := []string{"1.7", "1.8", "1.9", "2.0", "2.1"}; !slices.Equal(labels, want) {
+		t.Errorf("linear ticks 1.7–2.15: %q, want %q", labels, want)
 	}
 	if got := (logTicks{}).Ticks(0, 10); got != nil {
 		t.Errorf("log ticks from 0: %v, want none", got)

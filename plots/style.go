@@ -269,6 +269,7 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
+	decimals := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
 	var ticks []plot.Tick
 	start := math.Ceil(lo/step*2) / 2 // half steps, for the minor ticks
 	for i := 0; ; i++ {
@@ -278,10 +279,7 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 		t := plot.Tick{Value: v}
 		if r := v / step; math.Abs(r-math.Round(r)) < 1e-6 {
-			t.Label = strconv.FormatFloat(math.Round(r)*step, 'f', -1, 64)
-			if math.Abs(v) < step*1e-6 {
-				t.Label = "0"
-			}
+			t.Label = strconv.FormatFloat(math.Round(r)*step, 'f', decimals, 64)
 		}
 		ticks = append(ticks, t)
 	}

@@ -45,6 +45,7 @@ type command struct {
 var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"report", "write charts and one self-contained HTML report from run directories", cmdReport},
 }
 
 // exitError carries an exit status through the error chain.
