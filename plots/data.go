@@ -277,8 +277,8 @@ type RunData struct {
 	Cells    []*Cell     `json:"cells"`
 	Failures []Failure   `json:"failures,omitempty"`
 	// Corpus holds one Aggregate per setting measured on every layer it
-	// applies to: encode on every layer, decode-original on every layer of
-	// its format, decode on every layer its encoder succeeded on.
+	// applies to: encode and decode on every layer, decode-original on
+	// every layer of its format.
 	Corpus []*Aggregate `json:"corpus"`
 	// Partial lists settings left out of Corpus because some layer lacks
 	// them (a failure, or a run cut short), with the reason.
@@ -464,6 +464,7 @@ func aggregate(rd *RunData) ([]*Aggregate, []string) {
 	var settings []Setting
 	bySetting := map[Setting][]*Cell{}
 	failed := map[Setting][]string{}
+	notRun := map[Setting][]string{} // decode cells skipped because the encoder failed
 	for _, c := range rd.Cells {
 		s := settingOf(c)
 		if _, ok := bySetting[s]; !ok {
@@ -471,7 +472,11 @@ func aggregate(rd *RunData) ([]*Aggregate, []string) {
 			bySetting[s] = nil
 		}
 		if c.Failed() {
-			failed[s] = append(failed[s], c.Layer)
+			if strings.HasPrefix(c.Err, "not run") {
+				notRun[s] = append(notRun[s], c.Layer)
+			} else {
+				failed[s] = append(failed[s], c.Layer)
+			}
 			continue
 		}
 		bySetting[s] = append(bySetting[s], c)
@@ -485,30 +490,16 @@ func aggregate(rd *RunData) ([]*Aggregate, []string) {
 			byFormat[l.Format] = append(byFormat[l.Format], l.Name)
 		}
 	}
-	encodeOK := func(codec, level, layer string) bool {
-		for _, c := range rd.Cells {
-			if c.Op == results.OpEncode && c.Codec == codec && c.Level == level && c.Layer == layer {
-				return !c.Failed()
-			}
-		}
-		// Not measured here (a run with -ops decode): the decode cells say.
-		return true
-	}
 	var out []*Aggregate
 	var partial []string
 	for _, s := range settings {
-		var want []string
-		switch s.Op {
-		case results.OpDecodeOriginal:
+		// Decode settings need their encoder's output on every layer: a
+		// layer where the encoder failed leaves them out, as it leaves
+		// out the encoder, so that corpus-wide figures cover the same
+		// bytes.
+		want := all
+		if s.Op == results.OpDecodeOriginal {
 			want = byFormat[s.From]
-		case results.OpDecode:
-			for _, l := range all {
-				if encodeOK(s.From, s.Level, l) {
-					want = append(want, l)
-				}
-			}
-		default:
-			want = all
 		}
 		cells := bySetting[s]
 		have := map[string]bool{}
@@ -523,6 +514,9 @@ func aggregate(rd *RunData) ([]*Aggregate, []string) {
 		}
 		if len(cells) == 0 || len(missing) > 0 {
 			why := "not measured on " + strings.Join(quoteAll(missing), ", ")
+			if f := notRun[s]; len(f) > 0 {
+				why = "its encoder failed on " + strings.Join(quoteAll(f), ", ")
+			}
 			if f := failed[s]; len(f) > 0 {
 				why = "failed on " + strings.Join(quoteAll(f), ", ")
 			}
