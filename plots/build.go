@@ -520,14 +520,16 @@ func (b *builder) compare() (*Section, error) {
 		t := &Table{ID: "compare-" + slug(c.New), Caption: fmt.Sprintf("Run %s against run %s, %d common layer(s)", c.New, c.Base, c.Layers)}
 		t.Columns = []Column{{Title: "setting"}, {Title: "ratio " + c.Base, Num: true}, {Title: "ratio " + c.New, Num: true},
 			{Title: c.Base, Unit: "MB/s", Num: true}, {Title: c.New, Unit: "MB/s", Num: true},
-			{Title: "change", Unit: "%", Num: true}, {Title: "layers faster / slower / same", Num: true}}
+			{Title: "throughput change", Unit: "%", Num: true}, {Title: "layers faster / slower / same", Num: true}}
 		underpowered := 0
 		for _, r := range c.Rows {
 			delta := pctCell(r.DeltaPct, true)
+			// Colour a change only when the layers agree on it and it goes
+			// the same way as the corpus-wide median.
 			switch {
-			case r.Faster > 0 && r.Slower == 0:
+			case r.Faster > 0 && r.Slower == 0 && r.DeltaPct > 0:
 				delta.Class = "better"
-			case r.Slower > 0 && r.Faster == 0:
+			case r.Slower > 0 && r.Faster == 0 && r.DeltaPct < 0:
 				delta.Class = "worse"
 			}
 			counts := TableCell{Text: fmt.Sprintf("%d / %d / %d", r.Faster, r.Slower, r.Same)}

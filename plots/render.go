@@ -90,7 +90,13 @@ func inlineSVG(doc []byte, w, h vg.Length, label string) ([]byte, error) {
 		return nil, fmt.Errorf("chart %q: no <svg> element", label)
 	}
 	tag := svgSizeAttrs.ReplaceAll(doc[loc[0]:loc[1]], nil)
-	attrs := ` class="chart" role="img" style="max-width:` + strconv.Itoa(int(w.Points()*4/3+0.5)) + `px"` +
+	class := "chart"
+	if w > vg.Points(560) {
+		// Wide charts keep a readable size on a narrow screen and scroll
+		// sideways in their box instead.
+		class += " wide"
+	}
+	attrs := ` class="` + class + `" role="img" style="max-width:` + strconv.Itoa(int(w.Points()*4/3+0.5)) + `px"` +
 		` width="` + strconv.Itoa(int(w.Points()*4/3+0.5)) + `" height="` + strconv.Itoa(int(h.Points()*4/3+0.5)) + `"`
 	var out bytes.Buffer
 	out.Write(tag[:len(tag)-1])
