@@ -600,6 +600,27 @@ func (b *builder) summary() (*Section, error) {
 			}
 		}
 	}
+	for _, rd := range b.d.Runs {
+		var front []*Aggregate
+		for _, a := range rd.Corpus {
+			if a.Pareto {
+				front = append(front, a)
+			}
+		}
+		if len(front) == 0 {
+			continue
+		}
+		slices.SortFunc(front, func(x, y *Aggregate) int { return cmp.Compare(y.MBps.Median, x.MBps.Median) })
+		var parts []string
+		for _, a := range front {
+			parts = append(parts, fmt.Sprintf("%s (ratio %s, %s MB/s)", a.Setting.String(), formatNum(a.Ratio()), formatNum(a.MBps.Median)))
+		}
+		text := "The Pareto set, fastest first: " + strings.Join(parts, ", ") + "."
+		if b.multi {
+			text = "Run " + rd.Label + ": the Pareto set, fastest first: " + strings.Join(parts, ", ") + "."
+		}
+		s.Blocks = append(s.Blocks, Block{Text: text})
+	}
 	for _, t := range []*Table{enc, dec} {
 		if len(t.Rows) > 0 {
 			s.Blocks = append(s.Blocks, Block{Table: t})
