@@ -11,6 +11,9 @@ command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
+# The report's browser test (plots) loads it in headless Chromium; its
+# Recommends bring fonts-liberation, the charts' typeface.
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -52,6 +52,7 @@ var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
 	{"fetch", "pull images into the cache and print (or -lock) what was pinned", cmdFetch},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"report", "write charts and one self-contained HTML report from run directories", cmdReport},
 }
 
 // exitError carries an exit status through the error chain.
