@@ -39,7 +39,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("compare", "[flags] BASE NEW", compareAbout, stderr)
 	opt := compare.DefaultOptions()
 	fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
-	threshold := percent(opt.Threshold)
+	threshold := percentFlag(opt.Threshold)
 	fs.Var(&threshold, "threshold", "least worsening of the median that counts, as 5% or 0.05")
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
@@ -86,7 +86,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if w.path == "" {
 			continue
 		}
-		if err := writeReport(rep, w.format, w.path, stdout); err != nil {
+		if err := writeComparison(rep, w.format, w.path, stdout); err != nil {
 			return &exitError{2, err}
 		}
 	}
@@ -108,8 +108,8 @@ func compareRuns(basePath, newPath string, opt compare.Options) (*compare.Report
 	return compare.Compare(base, cur, opt)
 }
 
-// writeReport writes rep as text or JSON to path, "-" being stdout.
-func writeReport(rep *compare.Report, format, path string, stdout io.Writer) (err error) {
+// writeComparison writes rep as text or JSON to path, "-" being stdout.
+func writeComparison(rep *compare.Report, format, path string, stdout io.Writer) (err error) {
 	w := stdout
 	if path != "-" {
 		f, err := os.Create(path)
@@ -138,14 +138,14 @@ func isStatMetric(unit string) bool {
 	return false
 }
 
-// percent is a flag holding a fraction, written as 5% or 0.05.
-type percent float64
+// percentFlag is a flag holding a fraction, written as 5% or 0.05.
+type percentFlag float64
 
-func (p *percent) String() string {
+func (p *percentFlag) String() string {
 	return strconv.FormatFloat(float64(*p)*100, 'f', -1, 64) + "%"
 }
 
-func (p *percent) Set(s string) error {
+func (p *percentFlag) Set(s string) error {
 	s = strings.TrimSpace(s)
 	div := 1.0
 	if t, ok := strings.CutSuffix(s, "%"); ok {
@@ -155,6 +155,6 @@ func (p *percent) Set(s string) error {
 	if err != nil || v < 0 {
 		return errors.New("want a non-negative percentage such as 5% or 0.05")
 	}
-	*p = percent(v / div)
+	*p = percentFlag(v / div)
 	return nil
 }

@@ -17,8 +17,8 @@ import (
 
 const slowCell = "Encode/layer=go/codec=gzip-std/level=6/threads=1"
 
-// cmd runs the command and returns its exit status and output.
-func cmd(t *testing.T, args ...string) (int, string, string) {
+// zbCmd runs the command and returns its exit status and output.
+func zbCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, &stdout, &stderr)
@@ -60,7 +60,7 @@ func TestCompareExitStatus(t *testing.T) {
 		{"bad metric", []string{"-metrics", "ratio", base, same}, 2, "", "not one of", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := cmd(t, append([]string{"compare"}, tc.args...)...)
+			code, stdout, stderr := zbCmd(t, append([]string{"compare"}, tc.args...)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
 			}
@@ -79,7 +79,7 @@ func TestCompareExitStatus(t *testing.T) {
 
 	// -json writes the same report; -format json puts it on stdout.
 	js := filepath.Join(dir, "cmp.json")
-	code, stdout, _ := cmd(t, "compare", "-json", js, "-format", "json", base, slow)
+	code, stdout, _ := zbCmd(t, "compare", "-json", js, "-format", "json", base, slow)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -109,18 +109,18 @@ func TestMergeCommand(t *testing.T) {
 		parts = append(parts, fakerun.Write(t, filepath.Join(dir, "part"+string(rune('0'+i))), env, cells, fakerun.Options{Seed: 1}))
 	}
 	merged := filepath.Join(dir, "merged")
-	if code, _, stderr := cmd(t, append([]string{"merge", "-o", merged}, parts...)...); code != 0 {
+	if code, _, stderr := zbCmd(t, append([]string{"merge", "-o", merged}, parts...)...); code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, stderr)
 	}
 	whole := fakeRun(t, dir, 5, m, fakerun.Options{Seed: 1})
-	if code, stdout, _ := cmd(t, "compare", whole, merged); code != 0 || !strings.Contains(stdout, "no regression: 14 cells") {
+	if code, stdout, _ := zbCmd(t, "compare", whole, merged); code != 0 || !strings.Contains(stdout, "no regression: 14 cells") {
 		t.Errorf("the merged shards against the whole run: exit %d\n%s", code, stdout)
 	}
 	// Shards given twice are refused.
-	if code, _, stderr := cmd(t, "merge", "-o", filepath.Join(dir, "twice"), parts[0], parts[0]); code != 1 || !strings.Contains(stderr, "is in both") {
+	if code, _, stderr := zbCmd(t, "merge", "-o", filepath.Join(dir, "twice"), parts[0], parts[0]); code != 1 || !strings.Contains(stderr, "is in both") {
 		t.Errorf("a part given twice: exit %d: %s", code, stderr)
 	}
-	if code, _, _ := cmd(t, "merge", parts[0]); code != 2 {
+	if code, _, _ := zbCmd(t, "merge", parts[0]); code != 2 {
 		t.Errorf("merge without -o: exit %d, want 2", code)
 	}
 }
@@ -132,49 +132,49 @@ func TestHistoryCommand(t *testing.T) {
 	night0 := fakeRun(t, dir, 0, m, fakerun.Options{Seed: 1})
 
 	// The first night has no base.
-	code, stdout, stderr := cmd(t, "history", "last", "-store", store, night0)
+	code, stdout, stderr := zbCmd(t, "history", "last", "-store", store, night0)
 	if code != 0 || stdout != "" || !strings.Contains(stderr, "no good run") {
 		t.Fatalf("last on an empty store: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if code, _, stderr := cmd(t, "history", "add", "-store", store, "-status", "baseline", night0); code != 0 {
+	if code, _, stderr := zbCmd(t, "history", "add", "-store", store, "-status", "baseline", night0); code != 0 {
 		t.Fatalf("add: exit %d: %s", code, stderr)
 	}
 
 	// The next night is compared with it, and regressed.
 	night1 := fakeRun(t, dir, 1, fakerun.With(m, slowCell, func(c *fakerun.Cell) { c.MBps *= 0.8 }), fakerun.Options{Seed: 2})
-	_, stdout, _ = cmd(t, "history", "last", "-store", store, night1)
+	_, stdout, _ = zbCmd(t, "history", "last", "-store", store, night1)
 	base := strings.TrimSpace(stdout)
 	if filepath.Base(base) != "2026-01-01T030000Z" {
 		t.Fatalf("last = %q, want the first night", base)
 	}
 	js := filepath.Join(dir, "cmp.json")
-	if code, _, _ := cmd(t, "compare", "-json", js, base, night1); code != 1 {
+	if code, _, _ := zbCmd(t, "compare", "-json", js, base, night1); code != 1 {
 		t.Fatalf("compare: exit %d, want 1", code)
 	}
-	if code, _, stderr := cmd(t, "history", "add", "-store", store, "-compare", js, night1); code != 0 || !strings.Contains(stderr, "as regressed") {
+	if code, _, stderr := zbCmd(t, "history", "add", "-store", store, "-compare", js, night1); code != 0 || !strings.Contains(stderr, "as regressed") {
 		t.Fatalf("add -compare: exit %d: %s", code, stderr)
 	}
 	// A regressed night is not a base.
 	night2 := fakeRun(t, dir, 2, m, fakerun.Options{Seed: 3})
-	if _, stdout, _ := cmd(t, "history", "last", "-store", store, night2); strings.TrimSpace(stdout) != base {
+	if _, stdout, _ := zbCmd(t, "history", "last", "-store", store, night2); strings.TrimSpace(stdout) != base {
 		t.Errorf("last after a regression = %q, want %q", stdout, base)
 	}
-	code, stdout, _ = cmd(t, "history", "list", "-store", store)
+	code, stdout, _ = zbCmd(t, "history", "list", "-store", store)
 	if code != 0 || !strings.Contains(stdout, "regressed") || !strings.Contains(stdout, "2026-01-01T030000Z") {
 		t.Errorf("list: exit %d\n%s", code, stdout)
 	}
-	code, stdout, _ = cmd(t, "history", "steps", "-store", store)
+	code, stdout, _ = zbCmd(t, "history", "steps", "-store", store)
 	if code != 0 || !strings.Contains(stdout, "2 run(s)") {
 		t.Errorf("steps: exit %d\n%s", code, stdout)
 	}
 	series := filepath.Join(dir, "series.json")
-	if code, _, stderr := cmd(t, "history", "series", "-store", store, "-json", series); code != 0 {
+	if code, _, stderr := zbCmd(t, "history", "series", "-store", store, "-json", series); code != 0 {
 		t.Errorf("series: exit %d: %s", code, stderr)
 	}
-	if code, _, _ := cmd(t, "history", "mark", "-store", store, "-status", "good", "2026-01-02T030000Z"); code != 0 {
+	if code, _, _ := zbCmd(t, "history", "mark", "-store", store, "-status", "good", "2026-01-02T030000Z"); code != 0 {
 		t.Errorf("mark: exit %d", code)
 	}
-	if code, _, _ := cmd(t, "history", "frobnicate"); code != 2 {
+	if code, _, _ := zbCmd(t, "history", "frobnicate"); code != 2 {
 		t.Errorf("unknown subcommand: exit %d, want 2", code)
 	}
 }
@@ -192,7 +192,7 @@ func TestRunShardsMerge(t *testing.T) {
 		return append(append(args, extra...), layers...)
 	}
 	whole := filepath.Join(dir, "whole")
-	if code, _, stderr := cmd(t, runArgs(whole)...); code != 0 {
+	if code, _, stderr := zbCmd(t, runArgs(whole)...); code != 0 {
 		t.Fatalf("whole run: exit %d\n%s", code, stderr)
 	}
 	want := cellsOf(t, loadRun(t, whole))
@@ -200,7 +200,7 @@ func TestRunShardsMerge(t *testing.T) {
 	got := map[results.CellKey]int{}
 	for i := range 3 {
 		part := filepath.Join(dir, "shard"+string(rune('0'+i)))
-		if code, _, stderr := cmd(t, runArgs(part, "-shard", string(rune('0'+i))+"/3")...); code != 0 {
+		if code, _, stderr := zbCmd(t, runArgs(part, "-shard", string(rune('0'+i))+"/3")...); code != 0 {
 			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
 		}
 		for k := range cellsOf(t, loadRun(t, part)) {
@@ -217,18 +217,18 @@ func TestRunShardsMerge(t *testing.T) {
 		t.Errorf("the shards hold %d cells, the whole run %d", len(got), len(want))
 	}
 	merged := filepath.Join(dir, "merged")
-	code, _, stderr := cmd(t, append([]string{"merge", "-o", merged}, parts...)...)
+	code, _, stderr := zbCmd(t, append([]string{"merge", "-o", merged}, parts...)...)
 	if code != 0 || strings.Contains(stderr, "warning") {
 		t.Fatalf("merge: exit %d\n%s", code, stderr)
 	}
 	// Two runs of so few samples rarely differ significantly, but they may:
 	// what must hold is that compare accepts them (no exit 2) and sees
 	// every cell in both.
-	code, stdout, stderr := cmd(t, "compare", whole, merged)
+	code, stdout, stderr := zbCmd(t, "compare", whole, merged)
 	if code == 2 || strings.Contains(stdout, "only in") {
 		t.Errorf("compare whole merged: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if code, _, _ := cmd(t, runArgs(filepath.Join(dir, "bad"), "-shard", "3/3")...); code != 2 {
+	if code, _, _ := zbCmd(t, runArgs(filepath.Join(dir, "bad"), "-shard", "3/3")...); code != 2 {
 		t.Errorf("-shard 3/3: exit %d, want 2", code)
 	}
 }

@@ -53,7 +53,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		cmpFile := fs.String("compare", "", "the comparison of RUNDIR with its base, as zbench compare -json wrote it")
 		status := fs.String("status", "", "the run's status, when there is no comparison: good, baseline, regressed or incomparable")
 		note := fs.String("note", "", "a note kept in the index")
-		if err := parseArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
+		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
 		st, err := history.Open(*store)
@@ -90,7 +90,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 
 	case "last":
-		if err := parseArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
+		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
 		st, err := history.Open(*store)
@@ -113,7 +113,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 
 	case "list":
-		if err := parseArgs(fs, args, 0, "", stderr); err != nil {
+		if err := parseHistoryArgs(fs, args, 0, "", stderr); err != nil {
 			return err
 		}
 		st, err := history.Open(*store)
@@ -123,14 +123,14 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "name\tstatus\tgo\tcells\tbase\tregressions\tmachine")
 		for _, e := range st.Entries() {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", e.Name, e.Status, e.Go, e.Cells, orDash(e.Base), len(e.Regressions), e.Machine)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", e.Name, e.Status, e.Go, e.Cells, dashIfEmpty(e.Base), len(e.Regressions), e.Machine)
 		}
 		return tw.Flush()
 
 	case "mark":
 		status := fs.String("status", "", "the new status: good, baseline, regressed or incomparable")
 		note := fs.String("note", "", "a note kept in the index")
-		if err := parseArgs(fs, args, 1, "NAME", stderr); err != nil {
+		if err := parseHistoryArgs(fs, args, 1, "NAME", stderr); err != nil {
 			return err
 		}
 		st, err := history.Open(*store)
@@ -145,9 +145,9 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		opt := history.DefaultStepOptions()
 		fs.IntVar(&opt.Window, "window", opt.Window, "nights compared on each side of a step")
 		fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
-		threshold := percent(opt.Threshold)
+		threshold := percentFlag(opt.Threshold)
 		fs.Var(&threshold, "threshold", "least change of the median that counts, as 5% or 0.05")
-		if err := parseArgs(fs, args, 0, "", stderr); err != nil {
+		if err := parseHistoryArgs(fs, args, 0, "", stderr); err != nil {
 			return err
 		}
 		opt.Threshold = float64(threshold)
@@ -164,11 +164,11 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				fmt.Fprintln(stderr, "zbench history series: want -json FILE")
 				return errUsage
 			}
-			return writeJSON(*jsonOut, h.Series(), stdout)
+			return writeJSONTo(*jsonOut, h.Series(), stdout)
 		}
 		steps := h.Steps(opt)
 		if *jsonOut != "" {
-			if err := writeJSON(*jsonOut, steps, stdout); err != nil {
+			if err := writeJSONTo(*jsonOut, steps, stdout); err != nil {
 				return err
 			}
 			if *jsonOut == "-" {
@@ -182,8 +182,8 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return errUsage
 }
 
-// parseArgs parses flags and checks that n arguments (named what) remain.
-func parseArgs(fs *flag.FlagSet, args []string, n int, what string, stderr io.Writer) error {
+// parseHistoryArgs parses flags and checks that n arguments (named what) remain.
+func parseHistoryArgs(fs *flag.FlagSet, args []string, n int, what string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func writeSteps(w io.Writer, h *history.History, steps []history.Step) {
 	}
 }
 
-func writeJSON(path string, v any, stdout io.Writer) (err error) {
+func writeJSONTo(path string, v any, stdout io.Writer) (err error) {
 	w := stdout
 	if path != "-" {
 		f, err := os.Create(path)
@@ -250,7 +250,7 @@ func writeJSON(path string, v any, stdout io.Writer) (err error) {
 	return nil
 }
 
-func orDash(s string) string {
+func dashIfEmpty(s string) string {
 	if s == "" {
 		return "-"
 	}

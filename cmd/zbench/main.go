@@ -4,11 +4,15 @@
 // Usage:
 //
 //	zbench run     [flags] SOURCE...    measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
+//	zbench fetch   [flags] SOURCE...    pull images into the cache; print (or -lock) what was pinned
 //	zbench codecs                       list the codecs, their levels and versions
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
-// bytes), a directory of them, or "builtin": a deterministic layer made from
-// the Go installation that built zbench. With no SOURCE, run measures builtin.
+// bytes), a directory of them, "builtin" (a deterministic layer made from
+// the Go installation that built zbench), a registry image (debian:bookworm,
+// docker://…, …@sha256:…), oci:DIR[:REF], docker-archive:FILE, or a corpus
+// list (@FILE, @default, @quick). With no SOURCE, run measures @default, the
+// pinned official images, or builtin when no registry can be reached.
 //
 // Examples:
 //
@@ -16,6 +20,8 @@
 //	zbench run -profile full -count 10 -o out/full layers/
 //	zbench run -codecs zstd-cgo,zstd-klauspost -levels 'zstd-cgo=1-19' -ops encode,decode layer.tar.gz
 //	zbench run -resume -o out/full layers/
+//	zbench run -platform linux/arm64 -o out/py python:3.12 @quick
+//	zbench fetch -lock corpus.lock @default-tags
 //	benchstat -col /codec out/quick/results.txt
 //
 // Exit status: 0 when every cell was measured and verified, 1 when some
@@ -44,7 +50,9 @@ type command struct {
 
 var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
+	{"fetch", "pull images into the cache and print (or -lock) what was pinned", cmdFetch},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"report", "write charts and one self-contained HTML report from run directories", cmdReport},
 	{"compare", "compare two runs; exit 1 when NEW is significantly worse than BASE", cmdCompare},
 	{"merge", "join the shards (or rounds) of a run into one run directory", cmdMerge},
 	{"history", "keep nightly runs; find the nights on which cells changed", cmdHistory},
