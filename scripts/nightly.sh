@@ -20,7 +20,7 @@
 #  7. zbench history add: the run goes into the store as good, regressed,
 #     incomparable or baseline; zbench history steps lists the nights where
 #     cells stepped;
-#  8. zbench report, when it exists;
+#  8. zbench report (base and tonight side by side), when it exists;
 #  9. publish: PUBLISH/<run name>/ gets the comparison, steps, results and
 #     report; PUBLISH/latest points at it.
 #
@@ -128,7 +128,10 @@ cat "$work/add.log" >&2
 
 # 8. Report.
 if has report; then
-	"$zb" report -o "$work/report.html" "$work/run" || log "zbench report failed; publishing without it"
+	# With a base, the report shows both runs and compares tonight with it.
+	report=(report -o "$work/report.html")
+	[ -n "$base" ] && report+=(-labels "base $(basename "$base"),tonight" "$base")
+	"$zb" "${report[@]}" "$work/run" >"$work/report.log" 2>&1 || log "zbench report failed (see $work/report.log); publishing without it"
 else
 	log "note: this zbench has no 'report'; publishing the tables only"
 fi
@@ -137,8 +140,9 @@ fi
 dst="$publish/${name:-$stamp}"
 mkdir -p "$dst"
 for f in compare.txt compare.json steps.txt steps.json report.html run.log; do
-	[ -f "$work/$f" ] && cp "$work/$f" "$dst/"
+	if [ -f "$work/$f" ]; then cp "$work/$f" "$dst/"; fi
 done
+if [ -d "$work/report-files" ]; then cp -r "$work/report-files" "$dst/"; fi
 cp "$work/run/results.txt" "$work/run/env.json" "$dst/"
 ln -sfn "$(basename "$dst")" "$publish/latest"
 printf '%s\t%s\t%s\t%s\n' "${name:-$stamp}" "$status" "${base:+$(basename "$base")}" "$commit" >>"$publish/index.tsv"
