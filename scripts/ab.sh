@@ -21,8 +21,9 @@
 # installation, so for a Go A/B name a layer file instead.
 #
 # Environment:
-#   AB_ROUNDS   rounds (default 5)
-#   AB_COUNT    samples per cell per round (default 2; each side gets ROUNDS×COUNT)
+#   AB_ROUNDS   rounds (default 10)
+#   AB_COUNT    samples per cell per round (default 1, and at least run's -min-time;
+#               each side gets ROUNDS×COUNT or more)
 #   AB_OUT      output directory (default out/ab-<module>-<A>-<B>)
 #   AB_COMPARE  extra flags for zbench compare, e.g. "-threshold 2% -allow-size-change"
 #
@@ -31,7 +32,7 @@
 # 0 no regression, 1 B regressed against A, 2 error.
 set -euo pipefail
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 [ $# -ge 3 ] || usage
 module=$1 va=$2 vb=$3
 shift 3
@@ -42,8 +43,8 @@ fi
 run_args=("$@")
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=${AB_ROUNDS:-5}
-count=${AB_COUNT:-2}
+rounds=${AB_ROUNDS:-10}
+count=${AB_COUNT:-1}
 safe() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_'; }
 out=${AB_OUT:-$root/out/ab-$(safe "${module##*/}")-$(safe "$va")-$(safe "$vb")}
 mkdir -p "$out"
