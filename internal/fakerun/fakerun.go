@@ -175,3 +175,22 @@ func With(cells []Cell, name string, f func(*Cell)) []Cell {
 	}
 	panic("fakerun: no cell " + name)
 }
+
+// WriteSynced writes the same run as Write, through results.Create and
+// WriteCell, as a real run does (with a sync per cell).
+func WriteSynced(t testing.TB, dir string, env results.Env, cells []Cell, o Options) string {
+	t.Helper()
+	rd, err := results.Create(dir, env, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, recs := range Records(cells, o) {
+		if err := rd.WriteCell(recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
