@@ -13,6 +13,7 @@ import (
 
 	"zbench/compare"
 	"zbench/history"
+	"zbench/results"
 )
 
 const historyAbout = `Keeps nightly runs in a store (a directory: index.json and runs/<start>/)
@@ -222,7 +223,11 @@ func writeSteps(w io.Writer, h *history.History, steps []history.Step) {
 			if c.Tentative {
 				verdict += " (tentative)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%.4g → %.4g\t%+.1f%%\t%s\t%s\n", c.Cell, c.Unit, c.Before, c.After, float64(c.Delta)*100, p, verdict)
+			values, change := fmt.Sprintf("%.4g → %.4g", c.Before, c.After), fmt.Sprintf("%+.1f%%", float64(c.Delta)*100)
+			if c.Unit == results.UnitCompressedB {
+				values, change = fmt.Sprintf("%.0f → %.0f", c.Before, c.After), fmt.Sprintf("%+.0f B", c.After-c.Before)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", c.Cell, c.Unit, values, change, p, verdict)
 		}
 		tw.Flush()
 	}
