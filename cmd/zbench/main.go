@@ -5,6 +5,10 @@
 //
 //	zbench run     [flags] SOURCE...    measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
 //	zbench fetch   [flags] SOURCE...    pull images into the cache; print (or -lock) what was pinned
+//	zbench report  [-o FILE] RUNDIR...  charts and one self-contained HTML report
+//	zbench compare [flags] BASE NEW     exit 1 when NEW is significantly worse than BASE
+//	zbench merge   -o DIR PART...       join the shards of a run (run -shard i/n)
+//	zbench history SUBCOMMAND           the nightly store: add, last, list, mark, steps, series
 //	zbench codecs                       list the codecs, their levels and versions
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
@@ -22,6 +26,8 @@
 //	zbench run -resume -o out/full layers/
 //	zbench run -platform linux/arm64 -o out/py python:3.12 @quick
 //	zbench fetch -lock corpus.lock @default-tags
+//	zbench report -o out/quick.html out/quick
+//	zbench compare out/base out/new
 //	benchstat -col /codec out/quick/results.txt
 //
 // Exit status: 0 when every cell was measured and verified, 1 when some
