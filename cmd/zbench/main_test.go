@@ -382,3 +382,63 @@ func TestDocExamples(t *testing.T) {
 		t.Error("no zbench run examples found in the package doc")
 	}
 }
+
+// TestRunReferencePrograms runs two reference programs through zbench run:
+// they are measured and verified like the libraries, their versions are in
+// the environment, and the CPU they use in their own process is counted.
+func TestRunReferencePrograms(t *testing.T) {
+	for _, p := range []string{"gzip", "zstd"} {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not on PATH; scripts/test.sh installs it", p)
+			}
+			t.Skipf("skipping: %s is not on PATH", p)
+		}
+	}
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 3)))
+	out := filepath.Join(dir, "run")
+	code, _, stderr := zbench(t, context.Background(), "run", "-o", out, "-count", "2", "-min-time", "0", "-min-sample", "1ms",
+		"-progress", "none", "-codecs", "gzip-cli,zstd-cli,gzip-std", "-levels", "gzip-cli=9 zstd-cli=3 gzip-std=1", layer)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	env, recs, err := results.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"program-gzip-cli", "program-zstd-cli"} {
+		if !strings.Contains(env.Extra[k], "/") {
+			t.Errorf("env.json extra %q = %q, want the program's path and version", k, env.Extra[k])
+		}
+	}
+	cells := cellsOf(t, recs)
+	var cpu, wall int64
+	for _, r := range recs {
+		if r.Codec == "gzip-cli" && r.Op == results.OpEncode {
+			cpu += r.CPUNS
+			wall += r.WallNS
+		}
+		if !r.Verified || r.Err != "" {
+			t.Errorf("cell %v: verified %v, error %q", r.Key(), r.Verified, r.Err)
+		}
+	}
+	for _, want := range []string{
+		"Encode/layer=app-layer/codec=gzip-cli/level=9/threads=1",
+		"Decode/layer=app-layer/codec=gzip-std/from=gzip-cli/level=9/threads=1",
+		"Decode/layer=app-layer/codec=gzip-cli/from=gzip-std/level=1/threads=1",
+		"DecodeOriginal/layer=app-layer/codec=gzip-cli/from=gzip/threads=1",
+		"Decode/layer=app-layer/codec=zstd-cli/from=zstd-cli/level=3/threads=1",
+	} {
+		found := false
+		for k := range cells {
+			found = found || k.String() == want
+		}
+		if !found {
+			t.Errorf("no cell %s", want)
+		}
+	}
+	if cpu == 0 || wall == 0 {
+		t.Errorf("gzip-cli encode: CPU %d ns over %d ns of wall time; want the program's CPU counted", cpu, wall)
+	}
+}
