@@ -3,6 +3,7 @@ package codecs
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"zbench/bench"
@@ -104,4 +105,29 @@ func OptIn() []string {
 		}
 	}
 	return names
+}
+
+// ComparableLevel returns the level of the reference library's scale that
+// level l of codec c is meant to match, for comparing implementations at
+// matching levels: zlib's 1 to 9 for gzip codecs, libzstd's levels for zstd
+// codecs. klauspost's zstd levels map to the libzstd levels their
+// documentation names (fastest 1, default 3, better 7, best 11).
+// igzip's levels are ISA-L's own scale, libdeflate's 10-12 and klauspost
+// gzip's special modes have no zlib counterpart: ok is false for them.
+func ComparableLevel(c bench.Codec, l bench.Level) (level int, ok bool) {
+	switch c.Name() {
+	case IgzipCLIName:
+		return 0, false
+	case "zstd-klauspost":
+		n, ok := map[string]int{"fastest": 1, "default": 3, "better": 7, "best": 11}[l.Name]
+		return n, ok
+	}
+	n, err := strconv.Atoi(l.Name)
+	if err != nil {
+		return 0, false
+	}
+	if c.Format() == bench.Gzip && (n < 1 || n > 9) {
+		return 0, false
+	}
+	return n, true
 }

@@ -5,6 +5,7 @@
 //
 //	zbench run     [flags] SOURCE...    measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
 //	zbench codecs                       list the codecs, their levels and versions
+//	zbench determinism [flags] SOURCE... same bytes across repeats, threads, implementations? (JSON)
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
 // bytes), a directory of them, or "builtin": a deterministic layer made from
@@ -45,6 +46,7 @@ type command struct {
 var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 }
 
 // exitError carries an exit status through the error chain.
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "zbench measures gzip and zstd implementations on real OCI image layers.\n\nUsage:\n\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  zbench %-8s %s\n", c.name, c.synopsis)
+		fmt.Fprintf(w, "  zbench %-12s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprintf(w, "\nRun 'zbench COMMAND -h' for a command's flags.\n")
 }

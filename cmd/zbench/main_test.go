@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"zbench/bench/determinism"
 	"zbench/results"
 )
 
@@ -440,5 +441,42 @@ func TestRunReferencePrograms(t *testing.T) {
 	}
 	if cpu == 0 || wall == 0 {
 		t.Errorf("gzip-cli encode: CPU %d ns over %d ns of wall time; want the program's CPU counted", cpu, wall)
+	}
+}
+
+func TestDeterminismCommand(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 4)))
+	out := filepath.Join(dir, "run", "determinism.json")
+	code, _, stderr := zbench(t, context.Background(), "determinism", "-o", out, "-repeat", "2", "-gomaxprocs", "1,2",
+		"-codecs", "gzip-std,gzip-klauspost,zstd-klauspost", "-levels", "gzip-std=6 gzip-klauspost=6 zstd-klauspost=default", layer)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	m, err := determinism.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 codecs and zstd-klauspost's 2 concurrency variants, one level each
+	if len(m.Settings) != 5 || m.Repeats != 2 || len(m.Inputs) != 1 || m.Inputs[0].Name != "app-layer" {
+		t.Errorf("matrix: %d settings, %d repeats, inputs %+v", len(m.Settings), m.Repeats, m.Inputs)
+	}
+	for _, s := range m.Settings {
+		if !s.Deterministic() {
+			t.Errorf("%s level %s: not deterministic: %+v", s.Name(), s.Level, s)
+		}
+	}
+	if m.Versions["github.com/klauspost/compress"] == "" || m.Versions["go"] == "" {
+		t.Errorf("versions %v: want go and klauspost/compress", m.Versions)
+	}
+	// zstd level 3 has one implementation here: nothing to compare.
+	if len(m.Across) != 1 || m.Across[0].Format != "gzip" || m.Across[0].Level != 6 || m.Across[0].Identical {
+		t.Errorf("across: %+v; want only gzip level 6, where std and klauspost differ", m.Across)
+	}
+	if !strings.Contains(stderr, "Across implementations") || !strings.Contains(stderr, "gzip-klauspost") {
+		t.Errorf("no summary on stderr:\n%s", stderr)
+	}
+	if code, _, _ := zbench(t, context.Background(), "determinism", "-repeat", "1", layer); code != 2 {
+		t.Errorf("-repeat 1: exit %d, want 2", code)
 	}
 }
