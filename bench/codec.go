@@ -36,7 +36,8 @@ type Codec interface {
 	// Module is the Go module that implements the codec ("std" for the
 	// standard library); its version comes from the build info.
 	Module() string
-	// Levels is the whole range the codec supports, lowest first.
+	// Levels is the whole range the codec supports: numbered levels lowest
+	// first, special modes (huffman-only, stateless) after.
 	Levels() []Level
 	// Threads is how many threads the codec uses to encode or decode one
 	// stream: 1 for single-threaded codecs.

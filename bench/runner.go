@@ -302,6 +302,11 @@ func (r *Runner) measure(ctx context.Context, proto results.Record, warm time.Du
 		rec.Allocs = int64(m1.Mallocs-m0.Mallocs) / int64(iters)
 		recs = append(recs, rec)
 		total += wall
+		// The warm-up pass may have run slower than the rest (cold caches,
+		// a first allocation): lengthen later samples that fell short.
+		if wall < r.Opts.MinSample {
+			iters = int(math.Ceil(float64(iters) * float64(r.Opts.MinSample) / float64(max(wall, time.Microsecond))))
+		}
 	}
 	return recs, nil
 }
