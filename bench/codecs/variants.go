@@ -12,32 +12,6 @@ import (
 	"zbench/bench"
 )
 
-// A Variant is one way to run a codec's encoder: the codec as the runner
-// measures it (Option ""), or with another setting of its concurrency or
-// framing. The determinism measurement encodes with each variant to find
-// which settings change the bytes (and so the digest) of a layer.
-type Variant struct {
-	Codec bench.Codec
-	// Option says what differs from the codec as measured, in the
-	// library's or program's own terms ("WithEncoderConcurrency(8)",
-	// "-p 1"); empty for the codec itself.
-	Option string
-	// Threads is how many threads the variant encodes with, read when
-	// called: some follow GOMAXPROCS.
-	Threads func() int
-	// NewWriter is the codec's NewWriter with the variant's setting.
-	NewWriter func(w io.Writer, l bench.Level) (io.WriteCloser, error)
-}
-
-// Name is the codec's name, with the option in brackets when there is one:
-// "zstd-cgo [nbWorkers=2]".
-func (v Variant) Name() string {
-	if v.Option == "" {
-		return v.Codec.Name()
-	}
-	return v.Codec.Name() + " [" + v.Option + "]"
-}
-
 // Variants returns, for each codec of cs in order, the codec itself and its
 // concurrency and framing variants:
 //
@@ -56,10 +30,10 @@ func (v Variant) Name() string {
 // gzip are single-threaded, gzip and libdeflate-gzip have no threads, and
 // igzip's -T is left out (Debian's build writes the same bytes with any -T,
 // as it is built without threads).
-func Variants(cs []bench.Codec) []Variant {
-	var vs []Variant
+func Variants(cs []bench.Codec) []bench.Variant {
+	var vs []bench.Variant
 	for _, c := range cs {
-		vs = append(vs, Variant{Codec: c, Threads: c.Threads, NewWriter: c.NewWriter})
+		vs = append(vs, bench.Variant{Codec: c, Threads: c.Threads, NewWriter: c.NewWriter})
 		vs = append(vs, variantsOf(c)...)
 	}
 	return vs
@@ -67,12 +41,12 @@ func Variants(cs []bench.Codec) []Variant {
 
 func fixed(n int) func() int { return func() int { return n } }
 
-func variantsOf(c bench.Codec) []Variant {
+func variantsOf(c bench.Codec) []bench.Variant {
 	switch c := c.(type) {
 	case pgzipCodec:
-		var vs []Variant
+		var vs []bench.Variant
 		for _, n := range []int{1, 8} {
-			vs = append(vs, Variant{Codec: c, Option: fmt.Sprintf("SetConcurrency(1MiB,%d)", n), Threads: fixed(n),
+			vs = append(vs, bench.Variant{Codec: c, Option: fmt.Sprintf("SetConcurrency(1MiB,%d)", n), Threads: fixed(n),
 				NewWriter: func(w io.Writer, l bench.Level) (io.WriteCloser, error) {
 					if err := checkLevel(c.Name(), pgzipLevels, l); err != nil {
 						return nil, err
@@ -89,7 +63,7 @@ func variantsOf(c bench.Codec) []Variant {
 		}
 		return vs
 	case zstdKlauspost:
-		var vs []Variant
+		var vs []bench.Variant
 		for _, n := range []int{0, 8} {
 			threads := fixed(n)
 			opt := fmt.Sprintf("WithEncoderConcurrency(%d)", n)
@@ -97,7 +71,7 @@ func variantsOf(c bench.Codec) []Variant {
 				threads = func() int { return runtime.GOMAXPROCS(0) }
 				opt += " (default: GOMAXPROCS)"
 			}
-			vs = append(vs, Variant{Codec: c, Option: opt, Threads: threads,
+			vs = append(vs, bench.Variant{Codec: c, Option: opt, Threads: threads,
 				NewWriter: func(w io.Writer, l bench.Level) (io.WriteCloser, error) {
 					if err := checkLevel(c.Name(), zstdKlauspostLevels, l); err != nil {
 						return nil, err
@@ -111,9 +85,9 @@ func variantsOf(c bench.Codec) []Variant {
 		}
 		return vs
 	case *cliCodec:
-		var vs []Variant
+		var vs []bench.Variant
 		add := func(opt string, threads func() int, args func(l bench.Level) []string) {
-			vs = append(vs, Variant{Codec: c, Option: opt, Threads: threads,
+			vs = append(vs, bench.Variant{Codec: c, Option: opt, Threads: threads,
 				NewWriter: func(w io.Writer, l bench.Level) (io.WriteCloser, error) {
 					if err := checkLevel(c.Name(), c.spec.levels, l); err != nil {
 						return nil, err

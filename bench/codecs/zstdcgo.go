@@ -138,13 +138,13 @@ func (w *zstdCgoWriter) Close() error {
 // codecs. With one worker or more libzstd compresses in its multi-threaded
 // mode, which frames the stream differently from the single-threaded mode
 // zstd-cgo is measured in.
-func zstdCgoVariants(c bench.Codec) []Variant {
+func zstdCgoVariants(c bench.Codec) []bench.Variant {
 	if _, ok := c.(zstdCgo); !ok {
 		return nil
 	}
-	var vs []Variant
+	var vs []bench.Variant
 	for _, n := range []int{1, 4} {
-		vs = append(vs, Variant{Codec: c, Option: fmt.Sprintf("nbWorkers=%d", n), Threads: fixed(n),
+		vs = append(vs, bench.Variant{Codec: c, Option: fmt.Sprintf("nbWorkers=%d", n), Threads: fixed(n),
 			NewWriter: func(w io.Writer, l bench.Level) (io.WriteCloser, error) {
 				if err := checkLevel(c.Name(), zstdCgoLevels, l); err != nil {
 					return nil, err

@@ -13,4 +13,4 @@ func LibzstdVersion() string { return "" }
 func ZstdCgo() bench.Codec { return nil }
 
 // zstdCgoVariants returns nil: there is no zstd-cgo in this build.
-func zstdCgoVariants(bench.Codec) []Variant { return nil }
+func zstdCgoVariants(bench.Codec) []bench.Variant { return nil }

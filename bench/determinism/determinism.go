@@ -9,7 +9,7 @@
 // builders agree on an image's digest, and if a conversion can be checked
 // by redoing it.
 //
-//  1. [Measure] encodes each input with each [codecs.Variant] at each level,
+//  1. [Measure] encodes each input with each [bench.Variant] at each level,
 //     [Options.Repeats] times at each GOMAXPROCS (set with
 //     runtime.GOMAXPROCS and restored), once more in pieces of
 //     [Options.WriteSize] bytes, and keeps the sha256 of every output.
@@ -36,7 +36,6 @@ import (
 	"strings"
 
 	"zbench/bench"
-	"zbench/bench/codecs"
 )
 
 // Options says how many times, and how, each cell is encoded.
@@ -52,6 +51,11 @@ type Options struct {
 	WriteSize int
 	// Progress, when set, hears of each encode before it starts.
 	Progress func(string)
+	// Comparable maps a codec's level onto a scale shared by the
+	// implementations of its format (zlib's for gzip, libzstd's for
+	// zstd), with ok false for levels that have no counterpart; see
+	// codecs.ComparableLevel. Nil: implementations are not compared.
+	Comparable func(c bench.Codec, l bench.Level) (level int, ok bool)
 }
 
 // DefaultWriteSize is io.Copy's buffer size: what an encoder is given when a
@@ -83,7 +87,7 @@ type Input struct {
 
 // A Task is one encoder variant and the levels to encode at.
 type Task struct {
-	Variant codecs.Variant
+	Variant bench.Variant
 	Levels  []bench.Level
 }
 
@@ -164,7 +168,7 @@ func (s Setting) Deterministic() bool {
 	return s.Err == "" && s.Repeatable && s.SameAcrossGOMAXPROCS && s.SameAcrossWrites
 }
 
-// Name is the codec with its option, as [codecs.Variant.Name] writes it.
+// Name is the codec with its option, as [bench.Variant.Name] writes it.
 func (s Setting) Name() string {
 	if s.Option == "" {
 		return s.Codec
@@ -174,7 +178,7 @@ func (s Setting) Name() string {
 
 // A Comparison is the outputs of every implementation of a format at one
 // matching level (zlib's scale for gzip, libzstd's for zstd; see
-// [codecs.ComparableLevel]) on one input.
+// Options.Comparable) on one input.
 type Comparison struct {
 	Format string `json:"format"`
 	Level  int    `json:"level"`
@@ -258,7 +262,7 @@ func (ms *Measurer) Matrix() *Matrix {
 		Inputs:     slices.Clone(ms.inputs),
 		Method:     method(ms.opts),
 		Settings:   summarize(ms.encodes, ms.tasks, top),
-		Across:     compare(ms.encodes, ms.tasks, top),
+		Across:     compare(ms.encodes, ms.tasks, top, ms.opts.Comparable),
 		Encodes:    slices.Clone(ms.encodes),
 	}
 }
@@ -277,7 +281,7 @@ func method(o Options) string {
 }
 
 // run encodes raw n times with v at l and records the digests in e.
-func run(e Encode, v codecs.Variant, l bench.Level, raw []byte, n, pieces int, progress func(string)) Encode {
+func run(e Encode, v bench.Variant, l bench.Level, raw []byte, n, pieces int, progress func(string)) Encode {
 	for i := range n {
 		if progress != nil {
 			progress(fmt.Sprintf("%s: %s level %s, GOMAXPROCS %d, %s writes, %d of %d", e.Input, v.Name(), l.Name, e.GOMAXPROCS, e.Writes, i+1, n))
@@ -307,7 +311,7 @@ func (c *countHash) Write(p []byte) (int, error) {
 
 // encodeHash encodes raw with v at l, in one Write or in pieces of the given
 // size, and returns the sha256 and size of the output.
-func encodeHash(v codecs.Variant, l bench.Level, raw []byte, pieces int) (string, int64, error) {
+func encodeHash(v bench.Variant, l bench.Level, raw []byte, pieces int) (string, int64, error) {
 	h := &countHash{Hash: sha256.New()}
 	w, err := v.NewWriter(h, l)
 	if err != nil {
@@ -419,7 +423,10 @@ func summarize(encodes []Encode, tasks []Task, top int) []Setting {
 
 // compare groups, per format, matching level and input, the encoders by the
 // bytes they wrote.
-func compare(encodes []Encode, tasks []Task, top int) []Comparison {
+func compare(encodes []Encode, tasks []Task, top int, comparable func(bench.Codec, bench.Level) (int, bool)) []Comparison {
+	if comparable == nil {
+		return nil
+	}
 	type key struct {
 		format string
 		level  int
@@ -430,7 +437,7 @@ func compare(encodes []Encode, tasks []Task, top int) []Comparison {
 	var keys []key
 	for _, t := range tasks {
 		for _, l := range t.Levels {
-			n, ok := codecs.ComparableLevel(t.Variant.Codec, l)
+			n, ok := comparable(t.Variant.Codec, l)
 			if !ok {
 				continue
 			}

@@ -58,7 +58,7 @@ func (fw *fakeWriter) Close() error {
 }
 
 func variant(c bench.Codec) determinism.Task {
-	return determinism.Task{Variant: codecs.Variant{Codec: c, Threads: c.Threads, NewWriter: c.NewWriter}, Levels: c.Levels()}
+	return determinism.Task{Variant: bench.Variant{Codec: c, Threads: c.Threads, NewWriter: c.NewWriter}, Levels: c.Levels()}
 }
 
 func TestMeasure(t *testing.T) {
@@ -75,14 +75,15 @@ func TestMeasure(t *testing.T) {
 
 	tasks := []determinism.Task{variant(stable), variant(twin), variant(random), variant(procs), variant(writes), variant(broken), variant(other)}
 	// a variant of stable that differs from it
-	tasks = append(tasks, determinism.Task{Variant: codecs.Variant{Codec: stable, Option: "shifted", Threads: func() int { return 8 },
+	tasks = append(tasks, determinism.Task{Variant: bench.Variant{Codec: stable, Option: "shifted", Threads: func() int { return 8 },
 		NewWriter: procs.NewWriter}, Levels: stable.Levels()[:1]})
 
 	prev := runtime.GOMAXPROCS(0)
 	var progress int
 	in := determinism.Input{Name: "layer", DiffID: "sha256:x", Raw: codectest.TarLike(100 << 10)}
 	m, err := determinism.Measure(context.Background(), []determinism.Input{in}, tasks,
-		determinism.Options{Repeats: 2, GOMAXPROCS: []int{1, 3}, WriteSize: 10 << 10, Progress: func(string) { progress++ }})
+		determinism.Options{Repeats: 2, GOMAXPROCS: []int{1, 3}, WriteSize: 10 << 10, Progress: func(string) { progress++ },
+			Comparable: func(_ bench.Codec, l bench.Level) (int, bool) { return l.N, true }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestRealCodecs(t *testing.T) {
 		tasks = append(tasks, determinism.Task{Variant: v, Levels: []bench.Level{l}})
 	}
 	in := determinism.Input{Name: "tarlike", Raw: codectest.TarLike(3 << 20)}
-	m, err := determinism.Measure(context.Background(), []determinism.Input{in}, tasks, determinism.Options{Repeats: 2})
+	m, err := determinism.Measure(context.Background(), []determinism.Input{in}, tasks, determinism.Options{Repeats: 2, Comparable: codecs.ComparableLevel})
 	if err != nil {
 		t.Fatal(err)
 	}

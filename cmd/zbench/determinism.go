@@ -75,7 +75,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	tasks := determinismTasks(plan, *variants)
 
-	opts := determinism.Options{Repeats: *repeat, GOMAXPROCS: gomaxprocs, WriteSize: int(writeSize)}
+	opts := determinism.Options{Repeats: *repeat, GOMAXPROCS: gomaxprocs, WriteSize: int(writeSize), Comparable: codecs.ComparableLevel}
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
