@@ -3,9 +3,10 @@
 //
 // Usage:
 //
-//	zbench run     [flags] SOURCE...    measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
-//	zbench codecs                       list the codecs, their levels and versions
-//	zbench determinism [flags] SOURCE... same bytes across repeats, threads, implementations? (JSON)
+//	zbench run         [flags] SOURCE...  measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
+//	zbench codecs                         list the codecs, their levels and versions
+//	zbench determinism [flags] SOURCE...  same bytes across repeats, threads, implementations? (JSON)
+//	zbench evidence    [flags] RUNDIR...  answers for the image-spec discussion, with method (JSON)
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
 // bytes), a directory of them, or "builtin": a deterministic layer made from
@@ -17,6 +18,9 @@
 //	zbench run -profile full -count 10 -o out/full layers/
 //	zbench run -codecs zstd-cgo,zstd-klauspost -levels 'zstd-cgo=1-19' -ops encode,decode layer.tar.gz
 //	zbench run -resume -o out/full layers/
+//	zbench run -profile reference -o out/ref layers/
+//	zbench determinism -o out/ref/determinism.json layers/
+//	zbench evidence -o out/ref/evidence.json -html out/ref/evidence.html out/ref
 //	benchstat -col /codec out/quick/results.txt
 //
 // Exit status: 0 when every cell was measured and verified, 1 when some
@@ -47,6 +51,7 @@ var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
+	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
 }
 
 // exitError carries an exit status through the error chain.

@@ -480,3 +480,63 @@ func TestDeterminismCommand(t *testing.T) {
 		t.Errorf("-repeat 1: exit %d, want 2", code)
 	}
 }
+
+func TestEvidenceCommand(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 5)))
+	out := filepath.Join(dir, "run")
+	if code, _, stderr := zbench(t, context.Background(), append(append([]string{"run", "-o", out}, fastArgs...), layer)...); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := zbench(t, context.Background(), "determinism", "-o", filepath.Join(out, "determinism.json"), "-repeat", "2",
+		"-codecs", "gzip-std,zstd-klauspost", "-levels", "gzip-std=1 zstd-klauspost=fastest", "-variants=false", layer); code != 0 {
+		t.Fatalf("determinism: exit %d\n%s", code, stderr)
+	}
+	js, html := filepath.Join(dir, "evidence.json"), filepath.Join(dir, "evidence.html")
+	code, stdout, stderr := zbench(t, context.Background(), "evidence", "-o", js, "-html", html, "-bandwidth", "1Gbit,25Gbit", "-vcpu-hour", "0.05", out)
+	if code != 0 {
+		t.Fatalf("evidence: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"1. How much smaller", "At 25 Gbit/s, gzip as published takes", "Holds for 1 layer(s): app-layer.",
+		"2 of 2 encoder settings wrote the same bytes", "given on the command line: $0.05 per vCPU-hour"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Params struct {
+			VCPUHourUSD float64 `json:"vcpu_hour_usd"`
+		} `json:"params"`
+		Pull struct {
+			Corpus []struct{ Setting string } `json:"corpus"`
+		} `json:"pull_time"`
+		Determinism struct{ Source string } `json:"determinism"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	// gzip as published plus 3 encoders, at 2 bandwidths
+	if e.Params.VCPUHourUSD != 0.05 || len(e.Pull.Corpus) != 8 || !strings.HasSuffix(e.Determinism.Source, "determinism.json") {
+		t.Errorf("evidence.json: %+v", e)
+	}
+	if h, err := os.ReadFile(html); err != nil || !bytes.Contains(h, []byte(`<section id="evidence">`)) {
+		t.Errorf("evidence.html: %v\n%.300s", err, h)
+	}
+
+	code, stdout, _ = zbench(t, context.Background(), "evidence", "-o", "-", out)
+	if code != 0 || !json.Valid([]byte(stdout)) {
+		t.Errorf("evidence -o -: exit %d, want JSON alone on stdout:\n%.300s", code, stdout)
+	}
+	for _, args := range [][]string{{"evidence"}, {"evidence", "-bandwidth", "fast", out}, {"evidence", "-decoders", "gzip", out}, {"evidence", "-egress-gb", "-1", out}} {
+		if code, _, _ := zbench(t, context.Background(), args...); code != 2 {
+			t.Errorf("zbench %q: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != 1 || !strings.Contains(stderr, "no-such-run") {
+		t.Errorf("missing run directory: exit %d, %s", code, stderr)
+	}
+}
