@@ -3,15 +3,26 @@
 //
 // A layer goes through these steps:
 //
-//  1. A SOURCE argument becomes a Source (Parse): "builtin", a directory of
-//     layer blobs, or one blob file. Registry references and the oci:,
-//     docker-archive: and @FILE transports are recognised but not supported
-//     yet; each will be one more case in Parse.
+//  1. A SOURCE argument becomes a Source (Parse, or Resolver.Parse with
+//     Options): "builtin", a directory of layer blobs, one blob file, a
+//     registry image (remote.go), an OCI layout (oci:, layout.go), a docker
+//     save archive (docker-archive:, archive.go) or a corpus list (@FILE,
+//     @default, @quick; list.go). Other transports skopeo knows are
+//     recognised but not supported (ErrUnsupportedSource).
+//
+//     Image sources resolve their images first (manifest, platform from an
+//     index, config with the diffIDs), then Resolver.Fetch downloads the
+//     missing layer blobs into the Cache (cache.go: an OCI image layout,
+//     every blob verified before it is renamed into place), each blob once
+//     for all images, with retries (transport.go). Resolver.Entries does
+//     both for a run, lists each blob once, and names layers image-lN.
+//
 //  2. The Source lists its layers as Entries (Source.Layers): a name for the
 //     layer= key of results (CleanName, made unique in a run by Key), where
 //     the layer came from, a ggcr v1.Layer whose Compressed method gives the
 //     blob exactly as published, and the digest and diffID when the source
 //     knows them.
+//
 //  3. Load reads the blob, tells its format from its magic bytes (Sniff:
 //     plain tar, gzip, zstd, xz; never from a file name), decodes it to the
 //     raw tar, and checks the blob digest, the diffID, that the compressed
@@ -46,5 +57,7 @@
 // # Logging
 //
 // The package logs only skipped files, to ggcr's logs.Warn, which discards
-// its output unless the command sets it.
+// its output unless the command sets it. Registry progress (downloads,
+// retries, skipped layers) goes to Options.Events; nothing the package says
+// holds a credential.
 package corpus

@@ -51,8 +51,8 @@ var (
 	ErrTooLarge = errors.New("layer larger than the memory limit")
 
 	// ErrUnsupportedSource is returned by Parse for a SOURCE whose transport
-	// (docker://, oci:, docker-archive:, @FILE, a registry reference) this
-	// build does not support yet.
+	// zbench knows of but does not read (oci-archive:, dir:,
+	// docker-daemon:, containers-storage:, a URL).
 	ErrUnsupportedSource = errors.New("not supported yet")
 )
 

@@ -16,7 +16,7 @@ type transport struct {
 	what   string
 	// parse makes the source from what follows the prefix; nil means the
 	// transport is known but not supported yet.
-	parse func(rest string) (Source, error)
+	parse func(r *Resolver, arg, rest string) (Source, error)
 }
 
 // transports lists the SOURCE prefixes Parse knows. To support one, give it
@@ -32,34 +32,59 @@ var transports = []transport{
 	{prefix: "@", what: "corpus lists (@FILE)"},
 }
 
-// parseReference makes the source for a registry reference without a
-// transport (docker.io/library/debian:bookworm, …@sha256:…); nil means
-// registry references are not supported yet.
-var parseReference func(ref string) (Source, error)
+// The supported transports' parse functions are set here rather than in
+// the table, which lists refer to through Parse (an initialization cycle).
+func init() {
+	supported := map[string]func(*Resolver, string, string) (Source, error){
+		"docker://":       (*Resolver).newRemoteSource,
+		"oci:":            (*Resolver).newLayoutSource,
+		"docker-archive:": (*Resolver).newArchiveSource,
+		"@":               (*Resolver).newListSource,
+	}
+	for i := range transports {
+		if f, ok := supported[transports[i].prefix]; ok {
+			transports[i].parse = f
+		}
+	}
+}
 
 // urlScheme matches a SOURCE written as a URL, such as https://….
 var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 // imageRef matches the shape of an image reference: an optional registry
 // host, a repository path, an optional tag and an optional digest (the
-// grammar of distribution/reference, simplified). Note: ggcr's pkg/name
-// would parse it exactly, but it needs a module this build does not carry.
+// grammar of distribution/reference, simplified). ggcr's pkg/name then
+// parses it exactly.
 var imageRef = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?` +
 	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
 	`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`)
+
+// Parse turns a SOURCE argument into a Source with a Resolver of default
+// Options (the default cache, linux/amd64, no plain HTTP). See
+// Resolver.Parse.
+func Parse(arg string) (Source, error) {
+	return defaultResolver().Parse(arg)
+}
 
 // Parse turns a SOURCE argument of the command into a Source:
 //
 //   - "builtin": the offline layer made from the Go installation (Builtin);
 //   - an existing directory: its layer blob files (DirSource);
 //   - an existing file: one layer blob (FileSource);
-//   - a transport (docker://, oci:, oci-archive:, docker-archive:, @FILE …)
-//     or a registry reference: an error wrapping ErrUnsupportedSource, for
-//     now.
+//   - a registry reference, with or without docker:// (debian:bookworm,
+//     ghcr.io/o/r@sha256:…, localhost:5000/x:tag): the image, fetched into
+//     the cache;
+//   - oci:DIR[:REF] or oci:DIR@sha256:…: an OCI image layout;
+//   - docker-archive:FILE[:REF]: a docker save archive;
+//   - @FILE or @NAME: a corpus list, one SOURCE a line (Lists names the
+//     built-in ones);
+//   - another transport skopeo knows (oci-archive:, dir: …): an error
+//     wrapping ErrUnsupportedSource.
 //
-// A local path that exists is taken as a path even if it looks like a
-// transport; write ./builtin for a directory named builtin.
-func Parse(arg string) (Source, error) {
+// Sources of images (registry, oci:, docker-archive:, lists) also have an
+// Images method. A local path that exists is taken as a path even if it
+// looks like a transport; write ./builtin for a directory named builtin.
+func (r *Resolver) Parse(arg string) (Source, error) {
 	if arg == "" {
 		return nil, errors.New("empty source")
 	}
@@ -84,7 +109,7 @@ func Parse(arg string) (Source, error) {
 			if t.parse == nil {
 				return nil, fmt.Errorf("source %q: %s are %w", arg, t.what, ErrUnsupportedSource)
 			}
-			return t.parse(rest)
+			return t.parse(r, arg, rest)
 		}
 	}
 	if m := urlScheme.FindString(arg); m != "" {
@@ -93,8 +118,5 @@ func Parse(arg string) (Source, error) {
 	if !imageRef.MatchString(arg) {
 		return nil, fmt.Errorf("source %q: not builtin, a file, a directory or an image reference: %w", arg, statErr)
 	}
-	if parseReference == nil {
-		return nil, fmt.Errorf("source %q: no such file or directory, and registry references are %w", arg, ErrUnsupportedSource)
-	}
-	return parseReference(arg)
+	return r.newRemoteSource(arg, arg)
 }

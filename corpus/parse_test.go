@@ -34,16 +34,13 @@ func TestParse(t *testing.T) {
 		{arg: dir, want: DirSource(dir)},
 		{arg: file, want: FileSource(file)},
 		{arg: oddFile, want: FileSource(oddFile)},
-		{arg: "docker://docker.io/library/debian:bookworm", err: ErrUnsupportedSource, msg: "registry references are not supported yet"},
-		{arg: "oci:/tmp/layout:latest", err: ErrUnsupportedSource, msg: "OCI image layouts"},
+		{arg: "oci:/nonexistent/layout:latest", msg: "no OCI layout directory"},
 		{arg: "oci-archive:img.tar", err: ErrUnsupportedSource, msg: "OCI archives"},
-		{arg: "docker-archive:img.tar", err: ErrUnsupportedSource, msg: "docker save archives"},
-		{arg: "@corpus.txt", err: ErrUnsupportedSource, msg: "corpus lists"},
+		{arg: "docker-archive:/nonexistent/img.tar", msg: "no archive file"},
+		{arg: "@/nonexistent/corpus.txt", err: fs.ErrNotExist},
+		{arg: "@nosuchlist", msg: "no built-in list of that name"},
 		{arg: "https://example.com/layer.tar.gz", err: ErrUnsupportedSource, msg: `transport "https://"`},
-		{arg: "docker.io/library/debian:bookworm", err: ErrUnsupportedSource, msg: "registry references"},
-		{arg: "alpine:3.20", err: ErrUnsupportedSource, msg: "registry references"},
-		{arg: "ghcr.io/o/r@sha256:" + strings.Repeat("0", 64), err: ErrUnsupportedSource},
-		{arg: "localhost:5000/img", err: ErrUnsupportedSource},
+		{arg: "docker://Bad Ref", msg: "could not parse reference"},
 		{arg: filepath.Join(dir, "Missing File.tar.gz"), err: fs.ErrNotExist, msg: "not builtin, a file, a directory or an image reference"},
 		{arg: "", msg: "empty source"},
 	}
@@ -201,5 +198,38 @@ func TestFileSource(t *testing.T) {
 	}
 	if _, err := FileSource(filepath.Join(dir, "nope")).Layers(context.Background()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("FileSource of a missing file: err = %v", err)
+	}
+}
+
+// TestParseImageSources checks that registry references, with and without
+// docker://, become registry sources, and that the built-in lists parse.
+func TestParseImageSources(t *testing.T) {
+	r, err := NewResolver(Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arg, repo := range map[string]string{
+		"debian:bookworm": "docker.io/library/debian",
+		"docker://docker.io/library/debian:bookworm":    "docker.io/library/debian",
+		"ghcr.io/o/r@sha256:" + strings.Repeat("0", 64): "ghcr.io/o/r",
+		"localhost:5000/img":                            "localhost:5000/img",
+	} {
+		src, err := r.Parse(arg)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", arg, err)
+		}
+		rs, ok := src.(*remoteSource)
+		if !ok || repoName(rs.ref.Context()) != repo || rs.Name() != arg {
+			t.Errorf("Parse(%q) = %#v, want a registry source for %s", arg, src, repo)
+		}
+	}
+	for _, name := range Lists() {
+		src, err := r.Parse("@" + name)
+		if err != nil {
+			t.Fatalf("Parse(@%s): %v", name, err)
+		}
+		if n := len(src.(*listSource).sources); n < 3 {
+			t.Errorf("@%s lists %d sources", name, n)
+		}
 	}
 }

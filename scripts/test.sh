@@ -14,6 +14,11 @@ command -v igzip >/dev/null 2>&1 || need_pkgs+=(isal)
 command -v libdeflate-gzip >/dev/null 2>&1 || need_pkgs+=(libdeflate-tools)
 command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
+# The report's browser test (plots) loads it in headless Chromium; its
+# Recommends bring fonts-liberation, the charts' typeface.
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -34,6 +39,10 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+
+# The registry integration test pushes to a local registry on loopback.
+source scripts/registry.sh
+start_registry
 
 short=()
 [ "${ZBENCH_TEST_SHORT:-}" = 1 ] && short=(-short)

@@ -4,13 +4,18 @@
 // Usage:
 //
 //	zbench run         [flags] SOURCE...  measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
+//	zbench fetch       [flags] SOURCE...  pull images into the cache; print (or -lock) what was pinned
 //	zbench codecs                         list the codecs, their levels and versions
+//	zbench report      [flags] RUNDIR...  charts and one self-contained HTML report
 //	zbench determinism [flags] SOURCE...  same bytes across repeats, threads, implementations? (JSON)
 //	zbench evidence    [flags] RUNDIR...  answers for the image-spec discussion, with method (JSON)
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
-// bytes), a directory of them, or "builtin": a deterministic layer made from
-// the Go installation that built zbench. With no SOURCE, run measures builtin.
+// bytes), a directory of them, "builtin" (a deterministic layer made from
+// the Go installation that built zbench), a registry image (debian:bookworm,
+// docker://…, …@sha256:…), oci:DIR[:REF], docker-archive:FILE, or a corpus
+// list (@FILE, @default, @quick). With no SOURCE, run measures @default, the
+// pinned official images, or builtin when no registry can be reached.
 //
 // Examples:
 //
@@ -18,6 +23,8 @@
 //	zbench run -profile full -count 10 -o out/full layers/
 //	zbench run -codecs zstd-cgo,zstd-klauspost -levels 'zstd-cgo=1-19' -ops encode,decode layer.tar.gz
 //	zbench run -resume -o out/full layers/
+//	zbench run -platform linux/arm64 -o out/py python:3.12 @quick
+//	zbench fetch -lock corpus.lock @default-tags
 //	zbench run -profile reference -o out/ref layers/
 //	zbench determinism -o out/ref/determinism.json layers/
 //	zbench evidence -o out/ref/evidence.json -html out/ref/evidence.html out/ref
@@ -49,7 +56,9 @@ type command struct {
 
 var commands = []command{
 	{"run", "measure codecs on layers and write a run directory", cmdRun},
+	{"fetch", "pull images into the cache and print (or -lock) what was pinned", cmdFetch},
 	{"codecs", "list the codecs, their levels and module versions", cmdCodecs},
+	{"report", "write charts and one self-contained HTML report from run directories", cmdReport},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
 }

@@ -300,11 +300,17 @@ func TestRunBuiltinDefault(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the builtin layer (tens of MB); skipped in -short")
 	}
+	// Offline, the default corpus (@default) gives way to builtin, in one line.
+	t.Setenv("ZBENCH_OFFLINE", "1")
+	t.Setenv("ZBENCH_CACHE", t.TempDir())
 	out := filepath.Join(t.TempDir(), "run")
 	code, _, stderr := zbench(t, context.Background(), "run", "-o", out, "-count", "1", "-min-time", "0", "-progress", "none",
 		"-codecs", "zstd-klauspost", "-levels", "zstd-klauspost=fastest", "-ops", "encode")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "measuring builtin instead"); n != 1 {
+		t.Errorf("offline fallback said %d times:\n%s", n, stderr)
 	}
 	recs := loadRun(t, out)
 	if len(recs) != 2 || !strings.HasPrefix(recs[0].Layer, "builtin-go") {

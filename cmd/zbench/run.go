@@ -30,8 +30,13 @@ every decoder of its format (decode). A memcpy of the raw tar is the ceiling.
 Every decode is verified against the layer's diffID outside the clock.
 
 SOURCE is a layer blob file (tar, gzip, zstd or xz, found by magic bytes), a
-directory of them, or "builtin" (a layer made from the Go installation: the
-default). Each finished cell is written at once to DIR/results.txt (Go
+directory of them, "builtin" (a layer made from the Go installation), a
+registry image (python:3.12, docker://ghcr.io/o/r:tag, …@sha256:…), an
+oci:DIR[:REF] layout, a docker-archive:FILE, or a corpus list (@FILE,
+@default, @quick). Images are pulled into the cache first (see 'zbench
+fetch'); a layer shared by several images is measured once. With no SOURCE,
+run measures @default, the pinned corpus of official images, or builtin when
+no registry can be reached. Each finished cell is written at once to DIR/results.txt (Go
 benchmark format, for benchstat) and DIR/samples.jsonl (every sample);
 DIR/env.json holds the environment.`
 
@@ -47,6 +52,7 @@ type runFlags struct {
 	minSample time.Duration
 	maxBytes  byteSize
 	progress  string
+	src       sourceFlags
 }
 
 func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
@@ -63,6 +69,7 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, a line per cell otherwise), bar, plain or none")
+	registerSourceFlags(fs, &f.src)
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -93,25 +100,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 
-	srcArgs := fs.Args()
-	if len(srcArgs) == 0 {
-		srcArgs = []string{"builtin"}
+	res, err := f.src.resolver(stderr, f.progress, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		return errUsage
 	}
-	var entries []corpus.Entry
-	used := map[string]bool{}
-	for _, a := range srcArgs {
-		src, err := corpus.Parse(a)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		es, err := src.Layers(ctx)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		for _, e := range es {
-			e.Name = corpus.Key(e.Name, used)
-			entries = append(entries, e)
-		}
+	srcArgs, srcs, err := defaultSources(ctx, res, fs.Args(), stderr)
+	if err != nil {
+		return err
+	}
+	entries, err := res.Entries(ctx, srcs) // fetches what is not cached
+	if err != nil {
+		return interrupted(ctx, err)
 	}
 	if len(entries) == 0 {
 		return fmt.Errorf("no layers in %s", strings.Join(srcArgs, " "))
@@ -129,6 +129,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"min-time":        f.minTime.String(),
 		"min-sample":      f.minSample.String(),
 		"max-layer-bytes": strconv.FormatInt(int64(f.maxBytes), 10),
+		"corpus":          corpus.CorpusName(srcArgs),
+		"corpus-digest":   corpus.Identity(entries),
+		"platform":        f.src.platform,
 	}
 	if f.codecs != "" {
 		env.Extra["codecs"] = f.codecs

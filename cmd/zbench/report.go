@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"zbench/plots"
+)
+
+const reportAbout = `Reads one or more run directories, as zbench run writes them, and writes one
+self-contained HTML file: the charts first (ratio against encode throughput
+with the Pareto front, for the whole corpus and per layer; decode throughput
+against the memcpy ceiling; CPU seconds per GB; ratio and speed against
+level; the interop matrix), then the tables (summary, per layer, failures),
+then the method and the environment. With several runs it labels each and
+compares every run with the first. The file needs nothing else to open: no
+script, no font or image from elsewhere.
+
+Each chart is also written as SVG and PNG, and the summary and every cell as
+CSV, into the -assets directory: by default next to the HTML file and named
+after it (report.html gets report-files/).
+
+Examples:
+
+	zbench report -o out/quick.html out/quick
+	zbench report -o cmp.html -labels 'go1.25,go1.26' out/go125 out/go126`
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report", "[-o FILE] RUNDIR...", reportAbout, stderr)
+	out := fs.String("o", "report.html", "the HTML `file` to write")
+	assets := fs.String("assets", "", "`directory` for the SVG, PNG and CSV files (default: FILE without .html, plus -files); \"none\" writes none")
+	labels := fs.String("labels", "", "comma-separated `labels`, one per RUNDIR (default: the shortest distinct ends of their paths)")
+	title := fs.String("title", plots.DefaultTitle, "the report's `title`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "zbench report: name at least one run directory")
+		fs.Usage()
+		return errUsage
+	}
+	var ls []string
+	if strings.TrimSpace(*labels) != "" {
+		for _, l := range strings.Split(*labels, ",") {
+			ls = append(ls, strings.TrimSpace(l))
+		}
+		if len(ls) != fs.NArg() {
+			fmt.Fprintf(stderr, "zbench report: -labels names %d run(s), but %d run directories are given\n", len(ls), fs.NArg())
+			return errUsage
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	dir := *assets
+	if dir == "" {
+		dir = strings.TrimSuffix(*out, filepath.Ext(*out)) + "-files"
+	}
+	var rel string
+	if dir != "none" {
+		r, err := filepath.Rel(filepath.Dir(*out), dir)
+		if err != nil {
+			r = dir
+		}
+		rel = filepath.ToSlash(r) + "/"
+	}
+
+	runs, err := plots.LoadRuns(fs.Args(), ls)
+	if err != nil {
+		return err
+	}
+	rep, err := plots.Build(plots.Summarize(runs), plots.Options{Title: *title, Files: rel})
+	if err != nil {
+		return err
+	}
+	if err := writeReport(*out, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d charts)\n", *out, len(rep.Figures()))
+	if dir == "none" {
+		return nil
+	}
+	names, err := rep.WriteFiles(dir)
+	if err != nil {
+		return fmt.Errorf("writing chart and CSV files: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %d files in %s\n", len(names), dir)
+	return nil
+}
+
+// writeReport writes the HTML to a temporary file next to path and renames
+// it into place, so that a failed write leaves no half report.
+func writeReport(path string, rep *plots.Report) error {
+	if d := filepath.Dir(path); d != "." {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("creating %q: %w", d, err)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	tmp := f.Name()
+	err = rep.WriteHTML(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing report %q: %w", path, err)
+	}
+	return nil
+}

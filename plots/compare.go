@@ -1,0 +1,138 @@
+package plots
+
+import (
+	"cmp"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+
+	"zbench/results"
+)
+
+// A CompareRow is one setting measured by two runs, over the layers both
+// measured it on.
+type CompareRow struct {
+	Setting
+	Layers    int     `json:"layers"`
+	BaseRatio float64 `json:"base_ratio,omitempty"`
+	NewRatio  float64 `json:"new_ratio,omitempty"`
+	Base      Stat    `json:"base_mbps"` // corpus-wide over the common layers
+	New       Stat    `json:"new_mbps"`
+	// DeltaPct is the change of the corpus-wide median throughput, in
+	// percent of the base.
+	DeltaPct float64 `json:"delta_pct"`
+	// Faster and Slower count the layers where the new run's samples are
+	// significantly faster or slower (Mann-Whitney U test, p < 0.05, as
+	// benchmath.AssumeNothing compares them); Same counts the rest.
+	Faster int `json:"faster"`
+	Slower int `json:"slower"`
+	Same   int `json:"same"`
+	// Underpowered is set when the samples are too few for any difference
+	// to be significant at p < 0.05.
+	Underpowered bool `json:"underpowered,omitempty"`
+}
+
+// A Comparison holds the settings two runs have in common.
+type Comparison struct {
+	Base string       `json:"base"`
+	New  string       `json:"new"`
+	Rows []CompareRow `json:"rows"`
+	// Layers is how many layers both runs measured; OnlyBase and OnlyNew
+	// how many only one did.
+	Layers   int `json:"layers"`
+	OnlyBase int `json:"only_base,omitempty"`
+	OnlyNew  int `json:"only_new,omitempty"`
+}
+
+// Compare compares each run after the first with the first.
+func (d *Data) Compare() []Comparison {
+	if len(d.Runs) < 2 {
+		return nil
+	}
+	base := d.Runs[0]
+	var out []Comparison
+	for _, nr := range d.Runs[1:] {
+		out = append(out, compareRuns(base, nr))
+	}
+	return out
+}
+
+func compareRuns(base, nr *RunData) Comparison {
+	cmpn := Comparison{Base: base.Label, New: nr.Label}
+	common := map[string]bool{}
+	for _, l := range base.Layers {
+		if nr.Layer(l.Name) != nil {
+			common[l.Name] = true
+			cmpn.Layers++
+		} else {
+			cmpn.OnlyBase++
+		}
+	}
+	cmpn.OnlyNew = len(nr.Layers) - cmpn.Layers
+
+	type pair struct{ b, n []*Cell }
+	var order []Setting
+	cells := map[Setting]*pair{}
+	for _, c := range base.Cells {
+		if !common[c.Layer] || c.Failed() {
+			continue
+		}
+		nc := nr.Cell(c.Key())
+		if nc == nil || nc.Failed() {
+			continue
+		}
+		s := settingOf(c)
+		p := cells[s]
+		if p == nil {
+			p = &pair{}
+			cells[s] = p
+			order = append(order, s)
+		}
+		p.b, p.n = append(p.b, c), append(p.n, nc)
+	}
+	for _, s := range order {
+		p := cells[s]
+		ab, an := aggregateCells(s, p.b), aggregateCells(s, p.n)
+		row := CompareRow{Setting: s, Layers: len(p.b), BaseRatio: ab.Ratio(), NewRatio: an.Ratio(), Base: ab.MBps, New: an.MBps}
+		if ab.MBps.Median > 0 {
+			row.DeltaPct = (an.MBps.Median/ab.MBps.Median - 1) * 100
+		}
+		row.Underpowered = true
+		for i := range p.b {
+			sb := benchmath.NewSample(slices.Clone(p.b[i].mbps), &benchmath.DefaultThresholds)
+			sn := benchmath.NewSample(slices.Clone(p.n[i].mbps), &benchmath.DefaultThresholds)
+			c := benchmath.AssumeNothing.Compare(sb, sn)
+			if len(c.Warnings) == 0 {
+				row.Underpowered = false
+			}
+			switch {
+			case c.P >= c.Alpha:
+				row.Same++
+			case p.n[i].MBps.Median > p.b[i].MBps.Median:
+				row.Faster++
+			default:
+				row.Slower++
+			}
+		}
+		cmpn.Rows = append(cmpn.Rows, row)
+	}
+	slices.SortStableFunc(cmpn.Rows, func(a, b CompareRow) int {
+		return cmp.Or(cmp.Compare(opRank(a.Op), opRank(b.Op)), compareSettings(a.Setting, b.Setting))
+	})
+	return cmpn
+}
+
+// opRank orders operations as the report shows them.
+func opRank(op string) int {
+	switch op {
+	case results.OpEncode:
+		return 0
+	case results.OpDecodeOriginal:
+		return 1
+	case results.OpDecode:
+		return 2
+	case results.OpMemcpy:
+		return 3
+	}
+	return 4
+}
