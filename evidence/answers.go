@@ -165,7 +165,7 @@ func (e *Evidence) sizeAnswer() Answer {
 }
 
 // isDefaultZstd reports whether e is a zstd library at its default level.
-func isDefaultZstd(e encoder) bool {
+func isDefaultZstd(e Encoder) bool {
 	return e.Codec == "zstd-klauspost" && e.Level == "default" || (e.Codec == "zstd-cgo" || e.Codec == "zstd-cli") && e.Level == "3"
 }
 

@@ -199,15 +199,15 @@ func median(vs []float64) float64 {
 // get returns the cell of k, or nil.
 func (d *data) get(k results.CellKey) *cell { return d.cells[k] }
 
-// encoder is an encode setting: a codec at a level, with its threads.
-type encoder struct {
+// An Encoder is an encode setting: a codec at a level, with its threads.
+type Encoder struct {
 	Codec   string `json:"codec"`
 	Level   string `json:"level"`
 	Threads int    `json:"threads"`
 	Format  string `json:"format"`
 }
 
-func (e encoder) String() string {
+func (e Encoder) String() string {
 	s := e.Codec + " " + e.Level
 	if e.Threads > 1 {
 		s += fmt.Sprintf(" (%d threads)", e.Threads)
@@ -217,14 +217,14 @@ func (e encoder) String() string {
 
 // encoders returns the encode settings of the runs, in the order first
 // measured.
-func (d *data) encoders() []encoder {
-	var out []encoder
-	seen := map[encoder]bool{}
+func (d *data) encoders() []Encoder {
+	var out []Encoder
+	seen := map[Encoder]bool{}
 	for _, k := range d.order {
 		if k.Op != results.OpEncode {
 			continue
 		}
-		e := encoder{Codec: k.Codec, Level: k.Level, Threads: k.Threads, Format: d.formatOf(k.Codec)}
+		e := Encoder{Codec: k.Codec, Level: k.Level, Threads: k.Threads, Format: d.formatOf(k.Codec)}
 		if !seen[e] {
 			seen[e] = true
 			out = append(out, e)
@@ -271,7 +271,7 @@ func guessFormat(codec string) string {
 }
 
 // encodeCell returns the encode cell of e on layer l.
-func (d *data) encodeCell(e encoder, l string) *cell {
+func (d *data) encodeCell(e Encoder, l string) *cell {
 	return d.get(results.CellKey{Op: results.OpEncode, Layer: l, Codec: e.Codec, Level: e.Level, Threads: e.Threads})
 }
 
@@ -283,7 +283,7 @@ func loose(k results.CellKey) looseKey { return looseKey{k.Op, k.Layer, k.Codec,
 
 // decodeCell returns the cell of decoder dec reading e's output on layer l,
 // whatever the decoder's threads.
-func (d *data) decodeCell(e encoder, dec, l string) *cell {
+func (d *data) decodeCell(e Encoder, dec, l string) *cell {
 	return d.byLoose[looseKey{results.OpDecode, l, dec, e.Codec, e.Level}]
 }
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"zbench/bench/determinism"
+	"zbench/results"
 )
 
 // DeterminismSummary answers from a determinism matrix (zbench determinism)
@@ -33,10 +33,10 @@ type DeterminismSummary struct {
 	Versions                  []string `json:"versions"`
 	Method                    string   `json:"method"`
 	// Matrix is the matrix itself, without its per-encode digests.
-	Matrix *determinism.Matrix `json:"matrix"`
+	Matrix *results.DeterminismMatrix `json:"matrix"`
 }
 
-func summarizeDeterminism(m *determinism.Matrix) *DeterminismSummary {
+func summarizeDeterminism(m *results.DeterminismMatrix) *DeterminismSummary {
 	if m == nil {
 		return nil
 	}

@@ -18,7 +18,7 @@ type Economics struct {
 // An EconRow is one conversion target (an encoder at a level), over the
 // corpus.
 type EconRow struct {
-	Encoder encoder `json:"encoder"`
+	Encoder Encoder `json:"encoder"`
 	// Bytes: raw tar, the gzip blobs as published, the new blobs.
 	RawBytes        int64 `json:"raw_bytes"`
 	PublishedBytes  int64 `json:"published_bytes"`
@@ -135,7 +135,7 @@ type Storage struct {
 // A StorageRow is the storage of gzip as published plus one encoder's
 // output, against gzip alone.
 type StorageRow struct {
-	Encoder         encoder `json:"encoder"`
+	Encoder         Encoder `json:"encoder"`
 	Layer           string  `json:"layer,omitempty"` // empty for the corpus
 	PublishedBytes  int64   `json:"published_bytes"`
 	AddedBytes      int64   `json:"added_bytes"`

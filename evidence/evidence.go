@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"zbench/bench/determinism"
 	"zbench/results"
 )
 
@@ -169,7 +168,7 @@ type LayerInfo struct {
 
 // Compute computes the evidence from runs and, when not nil, a determinism
 // matrix (see package determinism).
-func Compute(runs []Run, m *determinism.Matrix, p Params) (*Evidence, error) {
+func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("no run given")
 	}
@@ -236,10 +235,10 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 		}
 		runs = append(runs, r)
 	}
-	var m *determinism.Matrix
+	var m *results.DeterminismMatrix
 	if detFile == "" {
 		for _, dir := range dirs {
-			path := filepath.Join(dir, determinism.File)
+			path := filepath.Join(dir, results.DeterminismFile)
 			if _, err := os.Stat(path); err == nil {
 				detFile = path
 				break
@@ -248,7 +247,7 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 	}
 	if detFile != "" {
 		var err error
-		if m, err = determinism.ReadFile(detFile); err != nil {
+		if m, err = results.ReadDeterminism(detFile); err != nil {
 			return nil, err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"zbench/bench/determinism"
 	"zbench/results"
 )
 
@@ -273,20 +272,20 @@ func TestInteropAndLevels(t *testing.T) {
 
 func TestDeterminismSummary(t *testing.T) {
 	yes, no := true, false
-	m := &determinism.Matrix{GOMAXPROCS: []int{1, 2}, Repeats: 3, WriteSize: 32768, Method: "by hand.",
+	m := &results.DeterminismMatrix{GOMAXPROCS: []int{1, 2}, Repeats: 3, WriteSize: 32768, Method: "by hand.",
 		Versions: map[string]string{"go": "go1.26"},
-		Inputs:   []determinism.InputInfo{{Name: "a"}},
-		Settings: []determinism.Setting{
+		Inputs:   []results.DeterminismInput{{Name: "a"}},
+		Settings: []results.DeterminismSetting{
 			{Codec: "gzip-std", Level: "6", Repeatable: true, SameAcrossGOMAXPROCS: true, SameAcrossWrites: true},
 			{Codec: "gzip-klauspost", Level: "stateless", Repeatable: true, SameAcrossGOMAXPROCS: true},
 			{Codec: "zstd-cgo", Option: "nbWorkers=1", Level: "3", Repeatable: true, SameAcrossGOMAXPROCS: true, SameAcrossWrites: true, SameAsCodec: &no},
 			{Codec: "gzip-pgzip", Option: "threads=1", Level: "6", Repeatable: true, SameAcrossGOMAXPROCS: true, SameAcrossWrites: true, SameAsCodec: &yes},
 		},
-		Across: []determinism.Comparison{
+		Across: []results.DeterminismComparison{
 			{Format: "zstd", Level: 3, Input: "a", Groups: [][]string{{"zstd-cgo@3", "zstd-cli [--no-check --single-thread]@3"}, {"zstd-klauspost@default"}}},
 			{Format: "gzip", Level: 6, Input: "a", Groups: [][]string{{"gzip-pgzip@6", "gzip-pgzip [threads=1]@6"}, {"gzip-std@6"}}},
 		},
-		Encodes: []determinism.Encode{{Input: "a"}},
+		Encodes: []results.DeterminismEncode{{Input: "a"}},
 	}
 	e, err := Compute([]Run{synthetic()}, m, DefaultParams())
 	if err != nil {

@@ -102,7 +102,7 @@ func levels(d *data) *Levels {
 		lv.Buildkit = append(lv.Buildkit, BuildkitRange{From: n, To: n, Current: cur, Before: before})
 	}
 
-	var kp, lib []encoder
+	var kp, lib []Encoder
 	libCodec := ""
 	for _, c := range []string{"zstd-cgo", "zstd-cli"} {
 		for _, e := range d.encoders() {
@@ -145,7 +145,7 @@ func levels(d *data) *Levels {
 	if len(lv.Layers) == 0 {
 		return lv
 	}
-	agg := func(e encoder) totals {
+	agg := func(e Encoder) totals {
 		var t totals
 		for _, l := range lv.Layers {
 			t.add(d.encodeCell(e, l))

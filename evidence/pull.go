@@ -25,7 +25,7 @@ type PullTime struct {
 // encoder's output) at one bandwidth, for one layer or the corpus.
 type PullRow struct {
 	Setting   string   `json:"setting"`           // "gzip as published", "zstd-klauspost default"
-	Encoder   *encoder `json:"encoder,omitempty"` // nil for the published blobs
+	Encoder   *Encoder `json:"encoder,omitempty"` // nil for the published blobs
 	Decoder   string   `json:"decoder"`
 	Layer     string   `json:"layer,omitempty"` // empty for the corpus
 	Bandwidth string   `json:"bandwidth"`
@@ -63,7 +63,7 @@ func pullTime(d *data, layers []string, p Params) *PullTime {
 	}
 	type setting struct {
 		name    string
-		enc     *encoder
+		enc     *Encoder
 		decoder string
 		cells   []*cell // per layer: the decode cell, with its compressed size
 	}

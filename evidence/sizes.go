@@ -12,7 +12,7 @@ type Sizes struct {
 
 // A SizeRow is an encoder's output size against the published gzip.
 type SizeRow struct {
-	Encoder         encoder `json:"encoder"`
+	Encoder         Encoder `json:"encoder"`
 	Layer           string  `json:"layer,omitempty"` // empty for the corpus
 	RawBytes        int64   `json:"raw_bytes"`
 	PublishedBytes  int64   `json:"published_bytes"`

@@ -24,11 +24,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -36,6 +33,7 @@ import (
 	"strings"
 
 	"zbench/bench"
+	"zbench/results"
 )
 
 // Options says how many times, and how, each cell is encoded.
@@ -91,105 +89,28 @@ type Task struct {
 	Levels  []bench.Level
 }
 
-// Writes says how an encode was given its input.
-const (
-	WritesOne    = "one"    // the whole input in one Write
-	WritesPieces = "pieces" // Options.WriteSize bytes at a time
+// The matrix's types are results' (so that the packages that read a
+// matrix need not link the measuring code); these names are theirs.
+type (
+	Matrix     = results.DeterminismMatrix
+	InputInfo  = results.DeterminismInput
+	Encode     = results.DeterminismEncode
+	Setting    = results.DeterminismSetting
+	Comparison = results.DeterminismComparison
 )
 
-// A Matrix is the result of a determinism measurement.
-type Matrix struct {
-	// Versions are the versions the results hold for: Go, the codec
-	// modules, libzstd, the reference programs. The caller fills them.
-	Versions map[string]string `json:"versions"`
-	// CPU and Cores say where it was measured.
-	CPU        string      `json:"cpu,omitempty"`
-	Cores      int         `json:"cores"`
-	GOMAXPROCS []int       `json:"gomaxprocs"`
-	Repeats    int         `json:"repeats"`
-	WriteSize  int         `json:"write_size"`
-	Inputs     []InputInfo `json:"inputs"`
-	// Method says, in words, how the matrix was made.
-	Method   string       `json:"method"`
-	Settings []Setting    `json:"settings"`
-	Across   []Comparison `json:"across"`
-	Encodes  []Encode     `json:"encodes"`
-}
+// Writes says how an encode was given its input.
+const (
+	WritesOne    = results.WritesOne
+	WritesPieces = results.WritesPieces
+)
 
-// InputInfo names an input.
-type InputInfo struct {
-	Name     string `json:"name"`
-	DiffID   string `json:"diff_id,omitempty"`
-	RawBytes int64  `json:"raw_bytes"`
-}
+// File is the name zbench determinism suggests for a matrix kept in a run
+// directory, where zbench evidence finds it.
+const File = results.DeterminismFile
 
-// An Encode is the outputs of one cell: an input, a variant, a level, a
-// GOMAXPROCS and a way of writing, encoded one or more times.
-type Encode struct {
-	Input      string   `json:"input"`
-	Codec      string   `json:"codec"`
-	Option     string   `json:"option,omitempty"`
-	Level      string   `json:"level"`
-	GOMAXPROCS int      `json:"gomaxprocs"`
-	Threads    int      `json:"threads"`
-	Writes     string   `json:"writes"`
-	Digests    []string `json:"digests,omitempty"` // sha256:… of each output, in order
-	Bytes      int64    `json:"bytes,omitempty"`   // size of the first output
-	Err        string   `json:"error,omitempty"`
-}
-
-// A Setting summarises one codec, option and level over every input.
-type Setting struct {
-	Codec  string `json:"codec"`
-	Option string `json:"option,omitempty"`
-	Level  string `json:"level"`
-	// Threads are the thread counts it ran with, one per GOMAXPROCS.
-	Threads []int `json:"threads"`
-	// Repeatable: every repeat wrote the same bytes, at each GOMAXPROCS,
-	// for every input.
-	Repeatable bool `json:"repeatable"`
-	// SameAcrossGOMAXPROCS: the bytes at every GOMAXPROCS were the same.
-	SameAcrossGOMAXPROCS bool `json:"same_across_gomaxprocs"`
-	// SameAcrossWrites: writing in pieces gave the same bytes as one
-	// Write.
-	SameAcrossWrites bool `json:"same_across_writes"`
-	// SameAsCodec, for a variant, says whether it wrote what the codec as
-	// measured (no option) writes at the same level, for every input; nil
-	// for the codec itself or when that was not measured.
-	SameAsCodec *bool `json:"same_as_codec,omitempty"`
-	// Digests maps each input to the digest of its first output at the
-	// highest GOMAXPROCS.
-	Digests map[string]string `json:"digests"`
-	Err     string            `json:"error,omitempty"`
-}
-
-// Deterministic reports whether s wrote the same bytes in every way tried.
-func (s Setting) Deterministic() bool {
-	return s.Err == "" && s.Repeatable && s.SameAcrossGOMAXPROCS && s.SameAcrossWrites
-}
-
-// Name is the codec with its option, as [bench.Variant.Name] writes it.
-func (s Setting) Name() string {
-	if s.Option == "" {
-		return s.Codec
-	}
-	return s.Codec + " [" + s.Option + "]"
-}
-
-// A Comparison is the outputs of every implementation of a format at one
-// matching level (zlib's scale for gzip, libzstd's for zstd; see
-// Options.Comparable) on one input.
-type Comparison struct {
-	Format string `json:"format"`
-	Level  int    `json:"level"`
-	Input  string `json:"input"`
-	// Groups are the encoders (with their options) that wrote identical
-	// bytes, largest group first; each encoder is named with its own
-	// level, "gzip-cli@6".
-	Groups [][]string `json:"groups"`
-	// Identical is true when every encoder wrote the same bytes.
-	Identical bool `json:"identical"`
-}
+// ReadFile reads a matrix written by its WriteJSON.
+func ReadFile(path string) (*Matrix, error) { return results.ReadDeterminism(path) }
 
 // Measure runs every task on every input as the package doc describes and
 // returns the matrix, with Versions left for the caller to fill. An encode
@@ -494,27 +415,3 @@ func compare(encodes []Encode, tasks []Task, top int, comparable func(bench.Code
 	}
 	return out
 }
-
-// WriteJSON writes m, indented, to w.
-func (m *Matrix) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(m)
-}
-
-// ReadFile reads a matrix written by WriteJSON.
-func ReadFile(path string) (*Matrix, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading determinism matrix: %w", err)
-	}
-	var m Matrix
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("reading determinism matrix %q: %w", path, err)
-	}
-	return &m, nil
-}
-
-// File is the name zbench determinism suggests for a matrix kept in a run
-// directory, where zbench evidence finds it.
-const File = "determinism.json"
