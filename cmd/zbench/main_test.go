@@ -546,3 +546,21 @@ func TestEvidenceCommand(t *testing.T) {
 		t.Errorf("missing run directory: exit %d, %s", code, stderr)
 	}
 }
+
+// TestCodecsCommandReferencePrograms checks that zbench codecs lists the
+// reference programs with their versions, says they are opt-in, and names
+// any that are absent with their Debian package.
+func TestCodecsCommandReferencePrograms(t *testing.T) {
+	code, stdout, stderr := zbench(t, context.Background(), "codecs")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if _, err := exec.LookPath("gzip"); err == nil {
+		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "reference programs, run only when -codecs names them or with -profile reference") {
+			t.Errorf("zbench codecs does not list gzip-cli as an opt-in reference program:\n%s", stdout)
+		}
+	}
+	if _, err := exec.LookPath("libdeflate-gzip"); err != nil && !strings.Contains(stdout, "libdeflate-cli is absent: the program libdeflate-gzip is not on PATH (Debian package libdeflate-tools)") {
+		t.Errorf("zbench codecs does not say libdeflate-cli is absent:\n%s", stdout)
+	}
+}
