@@ -55,3 +55,30 @@ func LevelByName(c Codec, name string) (Level, error) {
 	}
 	return Level{}, fmt.Errorf("codec %s has no level %q", c.Name(), name)
 }
+
+// A Variant is one way to run a codec's encoder: the codec as the runner
+// measures it (Option ""), or with another setting of its concurrency or
+// framing (package codecs lists them). The determinism measurement encodes
+// with each variant to find which settings change the bytes (and so the
+// digest) of a layer.
+type Variant struct {
+	Codec Codec
+	// Option says what differs from the codec as measured, in the
+	// library's or program's own terms ("WithEncoderConcurrency(8)",
+	// "-p 1"); empty for the codec itself.
+	Option string
+	// Threads is how many threads the variant encodes with, read when
+	// called: some follow GOMAXPROCS.
+	Threads func() int
+	// NewWriter is the codec's NewWriter with the variant's setting.
+	NewWriter func(w io.Writer, l Level) (io.WriteCloser, error)
+}
+
+// Name is the codec's name, with the option in brackets when there is one:
+// "zstd-cgo [nbWorkers=2]".
+func (v Variant) Name() string {
+	if v.Option == "" {
+		return v.Codec.Name()
+	}
+	return v.Codec.Name() + " [" + v.Option + "]"
+}

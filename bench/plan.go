@@ -35,21 +35,35 @@ func (p Plan) decodersOf(format string) []Codec {
 const (
 	ProfileQuick = "quick" // a few telling levels of each codec
 	ProfileFull  = "full"  // every level of every codec
+	// ProfileReference is the quick profile with the opt-in codecs (the
+	// reference programs) added, at their quick levels.
+	ProfileReference = "reference"
 )
 
 // Selection is what a user asked for, as flags spell it.
 type Selection struct {
-	Profile string              // ProfileQuick (default) or ProfileFull
+	Profile string              // ProfileQuick (default), ProfileFull or ProfileReference
 	Quick   map[string][]string // the quick profile: codec name → level names
-	Codecs  string              // comma-separated codec names; empty: all
-	Levels  string              // e.g. "gzip-std=1,6,9 zstd-cgo=1-19"; overrides the profile per codec
-	Ops     string              // comma-separated operations; empty: all
+	// OptIn names codecs left out unless Codecs names them or the profile
+	// is ProfileReference: the reference programs.
+	OptIn  []string
+	Codecs string // comma-separated codec names; empty: all
+	Levels string // e.g. "gzip-std=1,6,9 zstd-cgo=1-19"; overrides the profile per codec
+	Ops    string // comma-separated operations; empty: all
 }
 
 // NewPlan resolves a selection against the available codecs.
 func NewPlan(all []Codec, sel Selection) (Plan, error) {
 	var p Plan
 	chosen := all
+	if sel.Profile != ProfileReference && len(sel.OptIn) > 0 {
+		chosen = nil
+		for _, c := range all {
+			if !slices.Contains(sel.OptIn, c.Name()) {
+				chosen = append(chosen, c)
+			}
+		}
+	}
 	if strings.TrimSpace(sel.Codecs) != "" {
 		chosen = nil
 		for _, name := range splitList(sel.Codecs) {
@@ -65,7 +79,7 @@ func NewPlan(all []Codec, sel Selection) (Plan, error) {
 	levels := map[string][]Level{}
 	for _, c := range chosen {
 		switch sel.Profile {
-		case "", ProfileQuick:
+		case "", ProfileQuick, ProfileReference:
 			names, ok := sel.Quick[c.Name()]
 			if !ok {
 				levels[c.Name()] = c.Levels()
@@ -81,7 +95,7 @@ func NewPlan(all []Codec, sel Selection) (Plan, error) {
 		case ProfileFull:
 			levels[c.Name()] = c.Levels()
 		default:
-			return p, fmt.Errorf("unknown profile %q: want %q or %q", sel.Profile, ProfileQuick, ProfileFull)
+			return p, fmt.Errorf("unknown profile %q: want %q, %q or %q", sel.Profile, ProfileQuick, ProfileFull, ProfileReference)
 		}
 	}
 	over, err := ParseLevels(chosen, sel.Levels)

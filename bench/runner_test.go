@@ -325,3 +325,38 @@ func TestNewPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestNewPlanOptIn checks that opt-in codecs (the reference programs) are
+// measured only when -codecs names them or the profile is reference.
+func TestNewPlanOptIn(t *testing.T) {
+	all := codecs.All()
+	encoders := func(sel bench.Selection) string {
+		t.Helper()
+		p, err := bench.NewPlan(all, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, s := range p.Encoders {
+			names = append(names, s.String())
+		}
+		for _, d := range p.Decoders {
+			names = append(names, "dec:"+d.Name())
+		}
+		return strings.Join(names, " ")
+	}
+	optIn := []string{"gzip-pgzip"}
+	if got := encoders(bench.Selection{Quick: codecs.Quick(), OptIn: optIn}); strings.Contains(got, "gzip-pgzip") {
+		t.Errorf("quick profile with gzip-pgzip opt-in measures it: %s", got)
+	}
+	if got := encoders(bench.Selection{Profile: bench.ProfileFull, OptIn: optIn}); strings.Contains(got, "gzip-pgzip") {
+		t.Errorf("full profile with gzip-pgzip opt-in measures it: %s", got)
+	}
+	if got := encoders(bench.Selection{Quick: codecs.Quick(), OptIn: optIn, Codecs: "gzip-pgzip"}); got != "gzip-pgzip/6 dec:gzip-pgzip" {
+		t.Errorf("-codecs gzip-pgzip: %s", got)
+	}
+	got := encoders(bench.Selection{Profile: bench.ProfileReference, Quick: codecs.Quick(), OptIn: optIn})
+	if !strings.Contains(got, "gzip-pgzip/6 ") || strings.Contains(got, "gzip-pgzip/5") || !strings.Contains(got, "gzip-std/9") {
+		t.Errorf("reference profile: want the quick levels of every codec, the opt-in ones too: %s", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"zbench/evidence"
 	"zbench/results"
 )
 
@@ -23,6 +24,10 @@ type Options struct {
 	// Files is where the SVG, PNG and CSV files go, relative to the HTML
 	// file; the footer names it. Empty: the footer names none.
 	Files string
+	// Evidence, when set, adds the section of the evidence for the image
+	// spec (package evidence), computed from the same runs, before the
+	// summary.
+	Evidence *evidence.Evidence
 }
 
 // Section IDs of a built report, in order. Sections added later (the
@@ -72,6 +77,13 @@ func Build(d *Data, o Options) (*Report, error) {
 		if s != nil {
 			r.Sections = append(r.Sections, s)
 		}
+	}
+	if o.Evidence != nil {
+		s, err := b.evidenceSection(o.Evidence)
+		if err != nil {
+			return nil, err
+		}
+		r.AddSection(s, SectionSummary)
 	}
 	r.Summary = b.summaryCSV()
 	r.Cells = b.cellsCSV()

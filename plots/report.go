@@ -53,10 +53,12 @@ type Section struct {
 	Blocks []Block
 }
 
-// A Block is one item of a section: a paragraph, a figure, a grid of small
-// figures, or a table. Set one of them. With Fold set the block is folded
-// under that summary line (an HTML <details>), open when Open is set.
+// A Block is one item of a section: a heading, a paragraph, a figure, a
+// grid of small figures, or a table. Set one of them. With Fold set the
+// block is folded under that summary line (an HTML <details>), open when
+// Open is set.
 type Block struct {
+	Heading string // a sub-heading within the section (<h3>)
 	Text    string
 	Figure  *Figure
 	Figures []*Figure

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v zstd >/dev/null 2>&1 || need_pkgs+=(zstd)
+# The reference programs, measured as codecs (zstd above is one of them).
+command -v gzip >/dev/null 2>&1 || need_pkgs+=(gzip)
+command -v pigz >/dev/null 2>&1 || need_pkgs+=(pigz)
+command -v igzip >/dev/null 2>&1 || need_pkgs+=(isal)
+command -v libdeflate-gzip >/dev/null 2>&1 || need_pkgs+=(libdeflate-tools)
 command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)

@@ -3,6 +3,7 @@ package codecs
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"zbench/bench"
@@ -13,8 +14,12 @@ import (
 var ErrUnknown = errors.New("unknown codec")
 
 // All returns every codec this build has, in a fixed order: gzip-std,
-// gzip-klauspost, gzip-pgzip, zstd-klauspost, zstd-cgo. zstd-cgo is absent
-// when built without cgo.
+// gzip-klauspost, gzip-pgzip, zstd-klauspost, zstd-cgo, then the reference
+// programs zstd-cli, gzip-cli, pigz-cli, igzip-cli and libdeflate-cli.
+// zstd-cgo is absent when built without cgo, and each reference program's
+// codec when the program is not on PATH ([MissingPrograms] lists them).
+// The reference programs are opt-in ([OptIn]): a run measures them only
+// when asked to.
 func All() []bench.Codec {
 	var all []bench.Codec
 	for _, c := range []bench.Codec{
@@ -23,6 +28,11 @@ func All() []bench.Codec {
 		Pgzip(),
 		ZstdKlauspost(),
 		ZstdCgo(),
+		ZstdCLI(),
+		GzipCLI(),
+		PigzCLI(),
+		IgzipCLI(),
+		LibdeflateCLI(),
 	} {
 		if c != nil {
 			all = append(all, c)
@@ -44,13 +54,21 @@ func ByName(name string) (bench.Codec, error) {
 	if name == zstdCgoName {
 		return nil, fmt.Errorf("%w %q: this zbench was built without cgo (CGO_ENABLED=0)", ErrUnknown, name)
 	}
+	for _, p := range Programs {
+		if p.Codec == name {
+			return nil, fmt.Errorf("%w %q: the program %s is not on PATH (Debian package %s)", ErrUnknown, name, p.Program, p.Package)
+		}
+	}
 	return nil, fmt.Errorf("%w %q (have %s)", ErrUnknown, name, strings.Join(names, ", "))
 }
 
 // Quick returns the level names of the default, quick profile, by codec
 // name: the fast, default and best gzip levels, libzstd's 1, 3, 9 and 19,
-// all four klauspost zstd levels and pgzip's default. The full profile is
-// every level of every codec. Codecs absent from the build are absent here.
+// all four klauspost zstd levels and pgzip's default; for the reference
+// programs, when a run opts in to them, the same levels of zstd and gzip,
+// pigz's default, igzip's 1 and 3, and libdeflate's 1, 6 and 12. The full
+// profile is every level of every codec. Codecs absent from the build are
+// absent here.
 func Quick() map[string][]string {
 	q := map[string][]string{
 		"gzip-std":       {"1", "6", "9"},
@@ -61,5 +79,55 @@ func Quick() map[string][]string {
 	if ZstdCgo() != nil {
 		q[zstdCgoName] = []string{"1", "3", "9", "19"}
 	}
+	cli := map[string][]string{
+		ZstdCLIName:       {"1", "3", "9", "19"},
+		GzipCLIName:       {"1", "6", "9"},
+		PigzCLIName:       {"6"},
+		IgzipCLIName:      {"1", "3"},
+		LibdeflateCLIName: {"1", "6", "12"},
+	}
+	for _, c := range All() {
+		if ls, ok := cli[c.Name()]; ok {
+			q[c.Name()] = ls
+		}
+	}
 	return q
+}
+
+// OptIn returns the names of the codecs of [All] that a run measures only
+// when asked to, by -codecs or by the reference profile: the reference
+// programs, which are slower to start and would lengthen the default run.
+func OptIn() []string {
+	var names []string
+	for _, c := range All() {
+		if IsExternal(c) {
+			names = append(names, c.Name())
+		}
+	}
+	return names
+}
+
+// ComparableLevel returns the level of the reference library's scale that
+// level l of codec c is meant to match, for comparing implementations at
+// matching levels: zlib's 1 to 9 for gzip codecs, libzstd's levels for zstd
+// codecs. klauspost's zstd levels map to the libzstd levels their
+// documentation names (fastest 1, default 3, better 7, best 11).
+// igzip's levels are ISA-L's own scale, libdeflate's 10-12 and klauspost
+// gzip's special modes have no zlib counterpart: ok is false for them.
+func ComparableLevel(c bench.Codec, l bench.Level) (level int, ok bool) {
+	switch c.Name() {
+	case IgzipCLIName:
+		return 0, false
+	case "zstd-klauspost":
+		n, ok := map[string]int{"fastest": 1, "default": 3, "better": 7, "best": 11}[l.Name]
+		return n, ok
+	}
+	n, err := strconv.Atoi(l.Name)
+	if err != nil {
+		return 0, false
+	}
+	if c.Format() == bench.Gzip && (n < 1 || n > 9) {
+		return 0, false
+	}
+	return n, true
 }

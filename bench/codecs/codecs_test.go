@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -22,24 +25,123 @@ import (
 // tables for a stream of unknown size).
 var zstdCgoShort = codectest.ShortLevels("1", "3", "19", "20")
 
+// shortLevels are the levels checked in -short mode for codecs whose high
+// levels are slow, or whose every level starts a process several times.
+var shortLevels = map[string]codectest.Option{
+	"zstd-cgo":               zstdCgoShort,
+	codecs.ZstdCLIName:       codectest.ShortLevels("1", "3", "19"),
+	codecs.GzipCLIName:       codectest.ShortLevels("1", "6", "9"),
+	codecs.PigzCLIName:       codectest.ShortLevels("1", "6", "9"),
+	codecs.IgzipCLIName:      codectest.ShortLevels("0", "3"),
+	codecs.LibdeflateCLIName: codectest.ShortLevels("1", "6", "12"),
+}
+
 // TestConformance runs the conformance test for every codec, with all the
-// others as peers for the interop check.
+// others as peers for the interop check: the reference programs' codecs
+// among them, so every decoder reads every encoder's output.
 func TestConformance(t *testing.T) {
 	all := codecs.All()
 	for _, c := range all {
 		t.Run(c.Name(), func(t *testing.T) {
 			t.Parallel()
 			var opts []codectest.Option
-			if c.Name() == "zstd-cgo" {
-				opts = append(opts, zstdCgoShort)
+			if o, ok := shortLevels[c.Name()]; ok {
+				opts = append(opts, o)
 			}
 			codectest.Run(t, c, all, opts...)
 		})
 	}
 }
 
+// TestPrograms checks that each reference program is on PATH, so that its
+// codec is in All() and in the conformance test. Without a program the test
+// is skipped, saying which Debian package to install, except under CI=true,
+// where scripts/test.sh installs them all and a missing one is a failure.
+func TestPrograms(t *testing.T) {
+	for _, p := range codecs.MissingPrograms() {
+		msg := fmt.Sprintf("%s is not on PATH, so %s is not tested (apt-get install %s)", p.Program, p.Codec, p.Package)
+		if os.Getenv("CI") == "true" {
+			t.Error(msg)
+		} else {
+			t.Log(msg)
+		}
+	}
+	if len(codecs.MissingPrograms()) > 0 && os.Getenv("CI") != "true" {
+		t.Skip("some reference programs are absent; see the log")
+	}
+	for _, c := range codecs.All() {
+		x, ok := c.(codecs.External)
+		if !ok {
+			continue
+		}
+		if x.Version() == "" {
+			t.Errorf("%s: %s reports no version that can be read", c.Name(), x.Program())
+		}
+		if !filepath.IsAbs(x.Program()) || c.Module() != x.Program() {
+			t.Errorf("%s: Program() = %q, Module() = %q; want the same absolute path", c.Name(), x.Program(), c.Module())
+		}
+	}
+}
+
+// TestCLIErrors checks that a reference program's failure reaches the
+// caller with the program's name and its stderr.
+func TestCLIErrors(t *testing.T) {
+	for _, c := range codecs.All() {
+		if !codecs.IsExternal(c) {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			r, err := c.NewReader(strings.NewReader("this is not a compressed stream, not at all"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.ReadAll(r)
+			cerr := r.Close()
+			if !errors.Is(err, codecs.ErrProgram) || !errors.Is(cerr, codecs.ErrProgram) {
+				t.Fatalf("reading garbage: Read error %v, Close error %v; want ErrProgram from both", err, cerr)
+			}
+			prog := filepath.Base(c.(codecs.External).Program())
+			if !strings.Contains(err.Error(), prog+" ") || !strings.Contains(err.Error(), "exit status") {
+				t.Errorf("error %q: want the program's name and exit status", err)
+			}
+
+			// Closing a reader before the end ends the program without
+			// an error: the caller did not want the rest.
+			var enc bytes.Buffer
+			w, err := c.NewWriter(&enc, c.(codecs.Defaulter).DefaultLevel())
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(codectest.TarLike(1 << 20))
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			r, err = c.NewReader(bytes.NewReader(enc.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Read(make([]byte, 10)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Close(); err != nil {
+				t.Errorf("Close before the end: %v, want nil", err)
+			}
+		})
+	}
+}
+
 func TestTable(t *testing.T) {
 	want := []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo"}
+	var optIn []string
+	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI()} {
+		if c != nil {
+			optIn = append(optIn, c.Name())
+		}
+	}
+	if !slices.Equal(codecs.OptIn(), optIn) {
+		t.Errorf("OptIn() = %q, want the reference programs on PATH, %q", codecs.OptIn(), optIn)
+	}
 	if codecs.ZstdCgo() == nil {
 		want = want[:4]
 		if v := codecs.LibzstdVersion(); v != "" {
@@ -65,8 +167,14 @@ func TestTable(t *testing.T) {
 			t.Errorf("ByName(%q) = %v, %v", c.Name(), b, err)
 		}
 	}
+	want = append(want, optIn...)
 	if !slices.Equal(got, want) {
 		t.Errorf("All() names = %q, want %q", got, want)
+	}
+	for _, p := range codecs.MissingPrograms() {
+		if _, err := codecs.ByName(p.Codec); !errors.Is(err, codecs.ErrUnknown) || !strings.Contains(err.Error(), p.Package) {
+			t.Errorf("ByName(%q) with %s absent: error %v, want ErrUnknown naming package %s", p.Codec, p.Program, err, p.Package)
+		}
 	}
 	if _, err := codecs.ByName("gzip-nope"); !errors.Is(err, codecs.ErrUnknown) {
 		t.Errorf("ByName(unknown) error = %v, want ErrUnknown", err)

@@ -132,3 +132,30 @@ func (w *zstdCgoWriter) Close() error {
 	w.closed = true
 	return w.zw.Close()
 }
+
+// zstdCgoVariants returns zstd-cgo with libzstd's worker threads on
+// (ZSTD_c_nbWorkers 1 and 4, through DataDog's SetNbWorkers); nil for other
+// codecs. With one worker or more libzstd compresses in its multi-threaded
+// mode, which frames the stream differently from the single-threaded mode
+// zstd-cgo is measured in.
+func zstdCgoVariants(c bench.Codec) []bench.Variant {
+	if _, ok := c.(zstdCgo); !ok {
+		return nil
+	}
+	var vs []bench.Variant
+	for _, n := range []int{1, 4} {
+		vs = append(vs, bench.Variant{Codec: c, Option: fmt.Sprintf("nbWorkers=%d", n), Threads: fixed(n),
+			NewWriter: func(w io.Writer, l bench.Level) (io.WriteCloser, error) {
+				if err := checkLevel(c.Name(), zstdCgoLevels, l); err != nil {
+					return nil, err
+				}
+				zw := zstd.NewWriterLevel(w, l.N)
+				if err := zw.SetNbWorkers(n); err != nil {
+					zw.Close()
+					return nil, fmt.Errorf("zstd-cgo: level %q: setting %d workers: %w", l.Name, n, err)
+				}
+				return &zstdCgoWriter{zw: zw}, nil
+			}})
+	}
+	return vs
+}

@@ -11,3 +11,6 @@ func LibzstdVersion() string { return "" }
 // ZstdCgo returns nil: zstd-cgo needs cgo, and this build has none. [All]
 // leaves it out and [ByName] says why it is missing.
 func ZstdCgo() bench.Codec { return nil }
+
+// zstdCgoVariants returns nil: there is no zstd-cgo in this build.
+func zstdCgoVariants(bench.Codec) []bench.Variant { return nil }

@@ -14,8 +14,11 @@ import (
 )
 
 const codecsAbout = `Lists the codecs this build of zbench has: name, format, the module that
-implements it and its version (from the build info), threads, and levels.
-Levels in the quick profile are marked with *.`
+implements it and its version (from the build info; for the reference
+programs, the program and the version it reports), threads, and levels.
+Levels in the quick profile are marked with *. The reference programs
+(*-cli) run as external processes, only when a run names them with -codecs
+or uses -profile reference; those not on PATH are listed at the end.`
 
 func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("codecs", "", codecsAbout, stderr)
@@ -30,7 +33,11 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CODEC\tFORMAT\tMODULE\tTHREADS\tLEVELS")
 	for _, c := range codecs.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", c.Name(), c.Format(), moduleVersion(c.Module()), c.Threads(), levelList(c, quick[c.Name()]))
+		mod := moduleVersion(c.Module())
+		if x, ok := c.(codecs.External); ok {
+			mod = x.Program() + " " + x.Version()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", c.Name(), c.Format(), mod, c.Threads(), levelList(c, quick[c.Name()]))
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout)
@@ -48,6 +55,12 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "\nbundled libzstd %s (through github.com/DataDog/zstd)\n", v)
 	} else {
 		fmt.Fprintf(stdout, "\nzstd-cgo is absent: this zbench was built without cgo\n")
+	}
+	if names := codecs.OptIn(); len(names) > 0 {
+		fmt.Fprintf(stdout, "reference programs, run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
+	}
+	for _, p := range codecs.MissingPrograms() {
+		fmt.Fprintf(stdout, "%s is absent: the program %s is not on PATH (Debian package %s)\n", p.Codec, p.Program, p.Package)
 	}
 	fmt.Fprintf(stdout, "%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOMAXPROCS(0))
 	return nil

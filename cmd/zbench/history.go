@@ -165,11 +165,11 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				fmt.Fprintln(stderr, "zbench history series: want -json FILE")
 				return errUsage
 			}
-			return writeJSONTo(*jsonOut, h.Series(), stdout)
+			return writeJSONValue(*jsonOut, h.Series(), stdout)
 		}
 		steps := h.Steps(opt)
 		if *jsonOut != "" {
-			if err := writeJSONTo(*jsonOut, steps, stdout); err != nil {
+			if err := writeJSONValue(*jsonOut, steps, stdout); err != nil {
 				return err
 			}
 			if *jsonOut == "-" {
@@ -233,26 +233,13 @@ func writeSteps(w io.Writer, h *history.History, steps []history.Step) {
 	}
 }
 
-func writeJSONTo(path string, v any, stdout io.Writer) (err error) {
-	w := stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("writing %q: %w", path, err)
-		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("writing %q: %w", path, cerr)
-			}
-		}()
-		w = f
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	return nil
+// writeJSONValue writes v as indented JSON to path, or to stdout for "-".
+func writeJSONValue(path string, v any, stdout io.Writer) error {
+	return writeJSONTo(path, stdout, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
 }
 
 func dashIfEmpty(s string) string {

@@ -3,13 +3,15 @@
 //
 // Usage:
 //
-//	zbench run     [flags] SOURCE...    measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
-//	zbench fetch   [flags] SOURCE...    pull images into the cache; print (or -lock) what was pinned
-//	zbench report  [-o FILE] RUNDIR...  charts and one self-contained HTML report
-//	zbench compare [flags] BASE NEW     exit 1 when NEW is significantly worse than BASE
-//	zbench merge   -o DIR PART...       join the shards of a run (run -shard i/n)
-//	zbench history SUBCOMMAND           the nightly store: add, last, list, mark, steps, series
-//	zbench codecs                       list the codecs, their levels and versions
+//	zbench run         [flags] SOURCE...  measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
+//	zbench fetch       [flags] SOURCE...  pull images into the cache; print (or -lock) what was pinned
+//	zbench report      [flags] RUNDIR...  charts and one self-contained HTML report
+//	zbench compare     [flags] BASE NEW   exit 1 when NEW is significantly worse than BASE
+//	zbench merge       -o DIR PART...     join the shards of a run (run -shard i/n)
+//	zbench history     SUBCOMMAND         the nightly store: add, last, list, mark, steps, series
+//	zbench determinism [flags] SOURCE...  same bytes across repeats, threads, implementations? (JSON)
+//	zbench evidence    [flags] RUNDIR...  answers for the image-spec discussion, with method (JSON)
+//	zbench codecs                         list the codecs, their levels and versions
 //
 // SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
 // bytes), a directory of them, "builtin" (a deterministic layer made from
@@ -28,6 +30,9 @@
 //	zbench fetch -lock corpus.lock @default-tags
 //	zbench report -o out/quick.html out/quick
 //	zbench compare out/base out/new
+//	zbench run -profile reference -o out/ref layers/
+//	zbench determinism -o out/ref/determinism.json layers/
+//	zbench evidence -o out/ref/evidence.json -html out/ref/evidence.html out/ref
 //	benchstat -col /codec out/quick/results.txt
 //
 // Exit status: 0 when every cell was measured and verified, 1 when some
@@ -62,6 +67,8 @@ var commands = []command{
 	{"compare", "compare two runs; exit 1 when NEW is significantly worse than BASE", cmdCompare},
 	{"merge", "join the shards (or rounds) of a run into one run directory", cmdMerge},
 	{"history", "keep nightly runs; find the nights on which cells changed", cmdHistory},
+	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
+	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
 }
 
 // exitError carries an exit status through the error chain.
@@ -122,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "zbench measures gzip and zstd implementations on real OCI image layers.\n\nUsage:\n\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  zbench %-8s %s\n", c.name, c.synopsis)
+		fmt.Fprintf(w, "  zbench %-12s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprintf(w, "\nRun 'zbench COMMAND -h' for a command's flags.\n")
 }

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"zbench/bench/determinism"
 	"zbench/results"
 )
 
@@ -386,5 +387,180 @@ func TestDocExamples(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no zbench run examples found in the package doc")
+	}
+}
+
+// TestRunReferencePrograms runs two reference programs through zbench run:
+// they are measured and verified like the libraries, their versions are in
+// the environment, and the CPU they use in their own process is counted.
+func TestRunReferencePrograms(t *testing.T) {
+	for _, p := range []string{"gzip", "zstd"} {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not on PATH; scripts/test.sh installs it", p)
+			}
+			t.Skipf("skipping: %s is not on PATH", p)
+		}
+	}
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 3)))
+	out := filepath.Join(dir, "run")
+	code, _, stderr := zbench(t, context.Background(), "run", "-o", out, "-count", "2", "-min-time", "0", "-min-sample", "1ms",
+		"-progress", "none", "-codecs", "gzip-cli,zstd-cli,gzip-std", "-levels", "gzip-cli=9 zstd-cli=3 gzip-std=1", layer)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	env, recs, err := results.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"program-gzip-cli", "program-zstd-cli"} {
+		if !strings.Contains(env.Extra[k], "/") {
+			t.Errorf("env.json extra %q = %q, want the program's path and version", k, env.Extra[k])
+		}
+	}
+	cells := cellsOf(t, recs)
+	var cpu, wall int64
+	for _, r := range recs {
+		if r.Codec == "gzip-cli" && r.Op == results.OpEncode {
+			cpu += r.CPUNS
+			wall += r.WallNS
+		}
+		if !r.Verified || r.Err != "" {
+			t.Errorf("cell %v: verified %v, error %q", r.Key(), r.Verified, r.Err)
+		}
+	}
+	for _, want := range []string{
+		"Encode/layer=app-layer/codec=gzip-cli/level=9/threads=1",
+		"Decode/layer=app-layer/codec=gzip-std/from=gzip-cli/level=9/threads=1",
+		"Decode/layer=app-layer/codec=gzip-cli/from=gzip-std/level=1/threads=1",
+		"DecodeOriginal/layer=app-layer/codec=gzip-cli/from=gzip/threads=1",
+		"Decode/layer=app-layer/codec=zstd-cli/from=zstd-cli/level=3/threads=1",
+	} {
+		found := false
+		for k := range cells {
+			found = found || k.String() == want
+		}
+		if !found {
+			t.Errorf("no cell %s", want)
+		}
+	}
+	if cpu == 0 || wall == 0 {
+		t.Errorf("gzip-cli encode: CPU %d ns over %d ns of wall time; want the program's CPU counted", cpu, wall)
+	}
+}
+
+func TestDeterminismCommand(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 4)))
+	out := filepath.Join(dir, "run", "determinism.json")
+	code, _, stderr := zbench(t, context.Background(), "determinism", "-o", out, "-repeat", "2", "-gomaxprocs", "1,2",
+		"-codecs", "gzip-std,gzip-klauspost,zstd-klauspost", "-levels", "gzip-std=6 gzip-klauspost=6 zstd-klauspost=default", layer)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	m, err := determinism.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 codecs and zstd-klauspost's 2 concurrency variants, one level each
+	if len(m.Settings) != 5 || m.Repeats != 2 || len(m.Inputs) != 1 || m.Inputs[0].Name != "app-layer" {
+		t.Errorf("matrix: %d settings, %d repeats, inputs %+v", len(m.Settings), m.Repeats, m.Inputs)
+	}
+	for _, s := range m.Settings {
+		if !s.Deterministic() {
+			t.Errorf("%s level %s: not deterministic: %+v", s.Name(), s.Level, s)
+		}
+	}
+	if m.Versions["github.com/klauspost/compress"] == "" || m.Versions["go"] == "" {
+		t.Errorf("versions %v: want go and klauspost/compress", m.Versions)
+	}
+	// zstd level 3 has one implementation here: nothing to compare.
+	if len(m.Across) != 1 || m.Across[0].Format != "gzip" || m.Across[0].Level != 6 || m.Across[0].Identical {
+		t.Errorf("across: %+v; want only gzip level 6, where std and klauspost differ", m.Across)
+	}
+	if !strings.Contains(stderr, "Across implementations") || !strings.Contains(stderr, "gzip-klauspost") {
+		t.Errorf("no summary on stderr:\n%s", stderr)
+	}
+	if code, _, _ := zbench(t, context.Background(), "determinism", "-repeat", "1", layer); code != 2 {
+		t.Errorf("-repeat 1: exit %d, want 2", code)
+	}
+}
+
+func TestEvidenceCommand(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 5)))
+	out := filepath.Join(dir, "run")
+	if code, _, stderr := zbench(t, context.Background(), append(append([]string{"run", "-o", out}, fastArgs...), layer)...); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := zbench(t, context.Background(), "determinism", "-o", filepath.Join(out, "determinism.json"), "-repeat", "2",
+		"-codecs", "gzip-std,zstd-klauspost", "-levels", "gzip-std=1 zstd-klauspost=fastest", "-variants=false", layer); code != 0 {
+		t.Fatalf("determinism: exit %d\n%s", code, stderr)
+	}
+	js, html := filepath.Join(dir, "evidence.json"), filepath.Join(dir, "evidence.html")
+	code, stdout, stderr := zbench(t, context.Background(), "evidence", "-o", js, "-html", html, "-bandwidth", "1Gbit,25Gbit", "-vcpu-hour", "0.05", out)
+	if code != 0 {
+		t.Fatalf("evidence: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"1. How much smaller", "At 25 Gbit/s, gzip as published takes", "Holds for 1 layer(s): app-layer.",
+		"2 of 2 encoder settings wrote the same bytes", "given on the command line: $0.05 per vCPU-hour"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Params struct {
+			VCPUHourUSD float64 `json:"vcpu_hour_usd"`
+		} `json:"params"`
+		Pull struct {
+			Corpus []struct{ Setting string } `json:"corpus"`
+		} `json:"pull_time"`
+		Determinism struct{ Source string } `json:"determinism"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	// gzip as published plus 3 encoders, at 2 bandwidths
+	if e.Params.VCPUHourUSD != 0.05 || len(e.Pull.Corpus) != 8 || !strings.HasSuffix(e.Determinism.Source, "determinism.json") {
+		t.Errorf("evidence.json: %+v", e)
+	}
+	if h, err := os.ReadFile(html); err != nil || !bytes.Contains(h, []byte(`<section id="evidence">`)) {
+		t.Errorf("evidence.html: %v\n%.300s", err, h)
+	}
+
+	code, stdout, _ = zbench(t, context.Background(), "evidence", "-o", "-", out)
+	if code != 0 || !json.Valid([]byte(stdout)) {
+		t.Errorf("evidence -o -: exit %d, want JSON alone on stdout:\n%.300s", code, stdout)
+	}
+	for _, args := range [][]string{{"evidence"}, {"evidence", "-bandwidth", "fast", out}, {"evidence", "-decoders", "gzip", out}, {"evidence", "-egress-gb", "-1", out}} {
+		if code, _, _ := zbench(t, context.Background(), args...); code != 2 {
+			t.Errorf("zbench %q: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != 1 || !strings.Contains(stderr, "no-such-run") {
+		t.Errorf("missing run directory: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCodecsCommandReferencePrograms checks that zbench codecs lists the
+// reference programs with their versions, says they are opt-in, and names
+// any that are absent with their Debian package.
+func TestCodecsCommandReferencePrograms(t *testing.T) {
+	code, stdout, stderr := zbench(t, context.Background(), "codecs")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if _, err := exec.LookPath("gzip"); err == nil {
+		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "reference programs, run only when -codecs names them or with -profile reference") {
+			t.Errorf("zbench codecs does not list gzip-cli as an opt-in reference program:\n%s", stdout)
+		}
+	}
+	if _, err := exec.LookPath("libdeflate-gzip"); err != nil && !strings.Contains(stdout, "libdeflate-cli is absent: the program libdeflate-gzip is not on PATH (Debian package libdeflate-tools)") {
+		t.Errorf("zbench codecs does not say libdeflate-cli is absent:\n%s", stdout)
 	}
 }

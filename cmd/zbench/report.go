@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"zbench/evidence"
 	"zbench/plots"
 )
 
@@ -16,7 +17,9 @@ self-contained HTML file: the charts first (ratio against encode throughput
 with the Pareto front, for the whole corpus and per layer; decode throughput
 against the memcpy ceiling; CPU seconds per GB; ratio and speed against
 level; the interop matrix), then the tables (summary, per layer, failures),
-then the method and the environment. With several runs it labels each and
+then the method and the environment. Before the tables comes the evidence
+for the image-spec discussion (what zbench evidence computes, with its
+default prices and decoders; -evidence=false leaves it out). With several runs it labels each and
 compares every run with the first. The file needs nothing else to open: no
 script, no font or image from elsewhere.
 
@@ -35,6 +38,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	assets := fs.String("assets", "", "`directory` for the SVG, PNG and CSV files (default: FILE without .html, plus -files); \"none\" writes none")
 	labels := fs.String("labels", "", "comma-separated `labels`, one per RUNDIR (default: the shortest distinct ends of their paths)")
 	title := fs.String("title", plots.DefaultTitle, "the report's `title`")
+	withEvidence := fs.Bool("evidence", true, "add the evidence for the image-spec discussion (zbench evidence's defaults; RUNDIR/determinism.json when present)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -74,7 +78,13 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	rep, err := plots.Build(plots.Summarize(runs), plots.Options{Title: *title, Files: rel})
+	opts := plots.Options{Title: *title, Files: rel}
+	if *withEvidence {
+		if opts.Evidence, err = evidence.Load(fs.Args(), "", evidence.DefaultParams()); err != nil {
+			return fmt.Errorf("computing the evidence: %w", err)
+		}
+	}
+	rep, err := plots.Build(plots.Summarize(runs), opts)
 	if err != nil {
 		return err
 	}

@@ -60,8 +60,9 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	f.maxBytes = 2 << 30
 	fs.StringVar(&f.out, "o", "", "run `directory` (default out/run-YYYYMMDD-HHMMSS)")
 	fs.BoolVar(&f.resume, "resume", false, "finish an interrupted run in -o, skipping finished cells")
-	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip 1,6,9; zstd-cgo 1,3,9,19; zstd-klauspost all; pgzip 6) or full (every level)")
-	fs.StringVar(&f.codecs, "codecs", "", "comma-separated `codecs` to measure (default all; see 'zbench codecs')")
+	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip 1,6,9; zstd-cgo 1,3,9,19; zstd-klauspost all; pgzip 6), full (every level), "+
+		"or reference (quick plus the reference programs zstd-cli, gzip-cli, pigz-cli, igzip-cli, libdeflate-cli, which otherwise run only when -codecs names them)")
+	fs.StringVar(&f.codecs, "codecs", "", "comma-separated `codecs` to measure (default all but the reference programs; see 'zbench codecs')")
 	fs.StringVar(&f.levels, "levels", "", "per-codec `levels` overriding the profile, e.g. 'gzip-std=1,6,9 zstd-cgo=1-19 zstd-klauspost=fastest,default'")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated `operations`: encode,decode,decode-original (memcpy always runs; default all)")
 	fs.IntVar(&f.count, "count", 5, "least number of samples per cell (use 10 or more to compare runs)")
@@ -94,7 +95,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	all := codecs.All()
 	plan, err := bench.NewPlan(all, bench.Selection{
-		Profile: f.profile, Quick: codecs.Quick(), Codecs: f.codecs, Levels: f.levels, Ops: f.ops,
+		Profile: f.profile, Quick: codecs.Quick(), OptIn: codecs.OptIn(), Codecs: f.codecs, Levels: f.levels, Ops: f.ops,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench run: %v\n", err)
@@ -140,6 +141,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if f.codecs != "" {
 		env.Extra["codecs"] = f.codecs
+	}
+	// The reference programs' versions are not in the build info.
+	for _, c := range plan.Decoders {
+		if x, ok := c.(codecs.External); ok {
+			env.Extra["program-"+c.Name()] = x.Program() + " " + x.Version()
+		}
 	}
 	if f.levels != "" {
 		env.Extra["levels"] = f.levels

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"zbench/evidence"
+)
+
+const evidenceAbout = `Answers the image-spec questions from run directories: size against gzip as
+published, pull time at each bandwidth (download and decode overlapped and
+not), what converting gzip to each encoder costs in CPU and how many pulls pay
+for it, the storage of publishing both, determinism (from
+RUNDIR/determinism.json, written by zbench determinism, or -determinism),
+interop of every encoder and decoder, and buildkit's zstd levels. Every figure
+comes with its method and the layers it holds for. Writes JSON (-o), and
+prints the answers on stdout (or with -o -, JSON on stdout and nothing else).
+
+Prices are assumptions: the defaults are AWS list prices (see -vcpu-hour and
+-egress-gb); give your own.`
+
+func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("evidence", "[flags] RUNDIR...", evidenceAbout, stderr)
+	out := fs.String("o", "evidence.json", "write the JSON to `file` (- for stdout)")
+	html := fs.String("html", "", "also write the answers as an HTML fragment to `file`")
+	bw := fs.String("bandwidth", "100Mbit,1Gbit,10Gbit", "comma-separated link `speeds` for pull time (bit, kbit, Mbit, Gbit per second)")
+	vcpu := fs.Float64("vcpu-hour", evidence.DefaultVCPUHourUSD, "price of a vCPU-hour in `USD` (default: AWS EC2 on-demand c5.2xlarge, us-east-1, $0.34/h for 8 vCPUs)")
+	egress := fs.Float64("egress-gb", evidence.DefaultEgressGBUSD, "price of a GB (10^9 bytes) of egress in `USD` (default: AWS data transfer out to the internet, first 10 TB/month)")
+	decoders := fs.String("decoders", "gzip=gzip-std,zstd=zstd-klauspost", "the `decoder` of each format a client uses (default: containerd's)")
+	det := fs.String("determinism", "", "determinism matrix `file` (default: the first RUNDIR/determinism.json)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "zbench evidence: name at least one run directory")
+		return errUsage
+	}
+	p := evidence.DefaultParams()
+	var err error
+	if p.Bandwidths, err = evidence.ParseBandwidths(*bw); err != nil {
+		fmt.Fprintf(stderr, "zbench evidence: -bandwidth: %v\n", err)
+		return errUsage
+	}
+	if *vcpu < 0 || *egress < 0 {
+		fmt.Fprintln(stderr, "zbench evidence: prices must not be negative")
+		return errUsage
+	}
+	if *vcpu != evidence.DefaultVCPUHourUSD || *egress != evidence.DefaultEgressGBUSD {
+		p.PriceSource = fmt.Sprintf("given on the command line: $%g per vCPU-hour, $%g per GB of egress", *vcpu, *egress)
+	}
+	p.VCPUHourUSD, p.EgressGBUSD = *vcpu, *egress
+	for _, kv := range splitComma(*decoders) {
+		f, dec, ok := strings.Cut(kv, "=")
+		if !ok || (f != "gzip" && f != "zstd") || dec == "" {
+			fmt.Fprintf(stderr, "zbench evidence: -decoders %q: want gzip=CODEC,zstd=CODEC\n", *decoders)
+			return errUsage
+		}
+		p.Decoders[f] = dec
+	}
+
+	e, err := evidence.Load(fs.Args(), *det, p)
+	if err != nil {
+		return err
+	}
+	if err := writeJSONTo(*out, stdout, e.WriteJSON); err != nil {
+		return fmt.Errorf("writing evidence: %w", err)
+	}
+	if *html != "" {
+		if err := writeJSONTo(*html, stdout, e.WriteHTML); err != nil {
+			return fmt.Errorf("writing evidence HTML: %w", err)
+		}
+	}
+	if *out == "-" {
+		return nil
+	}
+	printAnswers(stdout, e)
+	return nil
+}
+
+// printAnswers writes the answers for people: the question, the answer,
+// the layers and the method.
+func printAnswers(w io.Writer, e *evidence.Evidence) {
+	for i, a := range e.Answers() {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%d. %s\n", i+1, a.Question)
+		for _, s := range a.Answer {
+			fmt.Fprintf(w, "   %s\n", s)
+		}
+		if len(a.Layers) > 0 {
+			fmt.Fprintf(w, "   Holds for %d layer(s): %s.\n", len(a.Layers), strings.Join(a.Layers, ", "))
+		}
+		fmt.Fprintf(w, "   Method: %s\n", a.Method)
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(w, "\nNote: %s", n)
+	}
+	if len(e.Notes) > 0 {
+		fmt.Fprintln(w)
+	}
+}

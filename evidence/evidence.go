@@ -1,0 +1,316 @@
+package evidence
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"zbench/results"
+)
+
+// Params are the assumptions the figures depend on; every one is a flag of
+// zbench evidence.
+type Params struct {
+	// Bandwidths are the link speeds pull time is computed at.
+	Bandwidths []Bandwidth `json:"bandwidths"`
+	// VCPUHourUSD is the price of one vCPU for an hour, in US dollars.
+	VCPUHourUSD float64 `json:"vcpu_hour_usd"`
+	// EgressGBUSD is the price of sending 10^9 bytes to the internet.
+	EgressGBUSD float64 `json:"egress_gb_usd"`
+	// PriceSource says where the prices come from.
+	PriceSource string `json:"price_source"`
+	// Decoders names, per format, the decoder a client (and a converting
+	// registry) uses: its decode throughput and CPU are what pull time
+	// and conversion cost are computed from.
+	Decoders map[string]string `json:"decoders"`
+}
+
+// A Bandwidth is a link speed.
+type Bandwidth struct {
+	Name          string  `json:"name"` // as given: "1Gbit"
+	BitsPerSecond float64 `json:"bits_per_second"`
+}
+
+// The default prices: list prices of one public cloud, to be overridden
+// with the reader's own.
+const (
+	// DefaultVCPUHourUSD is AWS EC2 on-demand c5.2xlarge in us-east-1
+	// (Linux): $0.34 an hour for 8 vCPUs.
+	DefaultVCPUHourUSD = 0.34 / 8
+	// DefaultEgressGBUSD is AWS data transfer out to the internet, first
+	// 10 TB a month, us-east-1.
+	DefaultEgressGBUSD = 0.09
+	// DefaultPriceSource says so.
+	DefaultPriceSource = "assumed list prices of one public cloud, to override with -vcpu-hour and -egress-gb: " +
+		"AWS EC2 on-demand c5.2xlarge, us-east-1, Linux, $0.34/hour for 8 vCPUs = $0.0425 per vCPU-hour; " +
+		"AWS data transfer out to the internet, first 10 TB/month, $0.09 per GB. Not fetched by zbench; " +
+		"prices change, and committed-use, spot and CDN prices are much lower."
+)
+
+// DefaultBandwidths are 100 Mbit/s, 1 Gbit/s and 10 Gbit/s.
+func DefaultBandwidths() []Bandwidth {
+	bs, _ := ParseBandwidths("100Mbit,1Gbit,10Gbit")
+	return bs
+}
+
+// DefaultDecoders are the decoders of containerd's pull path: Go's
+// compress/gzip (gzip-std) and klauspost's zstd (zstd-klauspost).
+func DefaultDecoders() map[string]string {
+	return map[string]string{"gzip": "gzip-std", "zstd": "zstd-klauspost"}
+}
+
+// DefaultParams are the defaults of zbench evidence.
+func DefaultParams() Params {
+	return Params{
+		Bandwidths:  DefaultBandwidths(),
+		VCPUHourUSD: DefaultVCPUHourUSD,
+		EgressGBUSD: DefaultEgressGBUSD,
+		PriceSource: DefaultPriceSource,
+		Decoders:    DefaultDecoders(),
+	}
+}
+
+// ParseBandwidths parses a comma-separated list of link speeds: a number
+// and a unit, bit, kbit, Mbit, Gbit or Tbit (per second, powers of 10; "bps"
+// forms such as Mbps are accepted too).
+func ParseBandwidths(s string) ([]Bandwidth, error) {
+	var out []Bandwidth
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		i := strings.IndexFunc(f, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
+		if i <= 0 {
+			return nil, fmt.Errorf("bandwidth %q: want a number and a unit, such as 100Mbit or 1Gbit", f)
+		}
+		n, err := strconv.ParseFloat(f[:i], 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bandwidth %q: want a positive number", f)
+		}
+		unit := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(f[i:]), "/s"), "ps")
+		unit = strings.TrimSuffix(unit, "it") // Mbit → Mb
+		mult, ok := map[string]float64{"b": 1, "kb": 1e3, "Kb": 1e3, "Mb": 1e6, "Gb": 1e9, "Tb": 1e12}[unit]
+		if !ok {
+			return nil, fmt.Errorf("bandwidth %q: unknown unit; want bit, kbit, Mbit, Gbit or Tbit (per second)", f)
+		}
+		out = append(out, Bandwidth{Name: f, BitsPerSecond: n * mult})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no bandwidth given")
+	}
+	return out, nil
+}
+
+// String is the bandwidth for people: "1 Gbit/s".
+func (b Bandwidth) String() string {
+	v := b.BitsPerSecond
+	for _, u := range []struct {
+		mult float64
+		name string
+	}{{1e12, "Tbit/s"}, {1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}} {
+		if v >= u.mult {
+			return strconv.FormatFloat(v/u.mult, 'g', 4, 64) + " " + u.name
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64) + " bit/s"
+}
+
+// Evidence is every answer computed from one or more runs.
+type Evidence struct {
+	Params Params      `json:"params"`
+	Runs   []RunInfo   `json:"runs"`
+	Layers []LayerInfo `json:"layers"`
+
+	Sizes       *Sizes              `json:"sizes"`
+	Pull        *PullTime           `json:"pull_time"`
+	Economics   *Economics          `json:"economics"`
+	Storage     *Storage            `json:"storage"`
+	Determinism *DeterminismSummary `json:"determinism"`
+	Interop     *Interop            `json:"interop"`
+	Levels      *Levels             `json:"levels"`
+
+	// Notes are caveats that apply to the whole: layers left out, cells
+	// measured twice, failures.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// RunInfo describes a run the evidence comes from.
+type RunInfo struct {
+	Dir        string    `json:"dir"`
+	Start      time.Time `json:"start"`
+	CPU        string    `json:"cpu"`
+	Cores      int       `json:"cores"`
+	GOMAXPROCS int       `json:"gomaxprocs"`
+	Go         string    `json:"go"`
+	Commit     string    `json:"zbench_commit,omitempty"`
+	Libzstd    string    `json:"libzstd,omitempty"`
+	Count      string    `json:"count,omitempty"`
+	Profile    string    `json:"profile,omitempty"`
+}
+
+// LayerInfo describes a layer of the runs.
+type LayerInfo struct {
+	Name           string `json:"name"`
+	Digest         string `json:"digest,omitempty"`
+	Format         string `json:"format,omitempty"` // as published, where a decoder read it
+	RawBytes       int64  `json:"raw_bytes"`
+	PublishedBytes int64  `json:"published_bytes,omitempty"`
+}
+
+// Compute computes the evidence from runs and, when not nil, a determinism
+// matrix (see package determinism).
+func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, error) {
+	if len(runs) == 0 {
+		return nil, errors.New("no run given")
+	}
+	if len(p.Bandwidths) == 0 {
+		p.Bandwidths = DefaultBandwidths()
+	}
+	if p.Decoders == nil {
+		p.Decoders = DefaultDecoders()
+	}
+	if p.PriceSource == "" {
+		p.PriceSource = "given with -vcpu-hour and -egress-gb"
+	}
+	if p.VCPUHourUSD < 0 || p.EgressGBUSD < 0 || math.IsNaN(p.VCPUHourUSD) || math.IsNaN(p.EgressGBUSD) {
+		return nil, errors.New("prices must not be negative")
+	}
+	d := index(runs)
+	e := &Evidence{Params: p}
+	for _, r := range runs {
+		e.Runs = append(e.Runs, RunInfo{Dir: r.Dir, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
+			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],
+			Count: r.Env.Extra["count"], Profile: r.Env.Extra["profile"]})
+	}
+	for _, l := range d.layers {
+		e.Layers = append(e.Layers, LayerInfo{Name: l.name, Digest: l.digest, Format: l.format, RawBytes: l.rawBytes, PublishedBytes: l.published})
+	}
+	if d.duplicates > 0 {
+		e.Notes = append(e.Notes, fmt.Sprintf("%d cell(s) were measured in more than one run; the first run's are used", d.duplicates))
+	}
+	for _, f := range d.loadFails {
+		e.Notes = append(e.Notes, "layer failed to load: "+f)
+	}
+	gz := p.Decoders["gzip"]
+	var gzLayers []string
+	for _, l := range d.layers {
+		switch {
+		case l.format == "gzip" && d.originalCell(gz, l.name).ok():
+			gzLayers = append(gzLayers, l.name)
+		case l.format == "gzip":
+			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: no decode-original cell of %s that succeeded; left out of pull time, economics and storage", l.name, gz))
+		case l.format == "":
+			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: published in a format no decoder of the run read (or decode-original did not run); left out of pull time, economics and storage", l.name))
+		default:
+			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: published as %s, not gzip; left out of pull time, economics and storage, which start from gzip as published", l.name, l.format))
+		}
+	}
+	e.Sizes = sizes(d, gzLayers)
+	e.Pull = pullTime(d, gzLayers, p)
+	e.Economics = economics(d, gzLayers, p)
+	e.Storage = storage(d, gzLayers)
+	e.Interop = interop(d)
+	e.Levels = levels(d)
+	e.Determinism = summarizeDeterminism(m)
+	return e, nil
+}
+
+// Load reads run directories and, from the first that has one (or from
+// detFile when not empty), a determinism matrix, and computes the evidence.
+func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
+	var runs []Run
+	for _, dir := range dirs {
+		r, err := LoadRun(dir)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	var m *results.DeterminismMatrix
+	if detFile == "" {
+		for _, dir := range dirs {
+			path := filepath.Join(dir, results.DeterminismFile)
+			if _, err := os.Stat(path); err == nil {
+				detFile = path
+				break
+			}
+		}
+	}
+	if detFile != "" {
+		var err error
+		if m, err = results.ReadDeterminism(detFile); err != nil {
+			return nil, err
+		}
+	}
+	e, err := Compute(runs, m, p)
+	if err != nil {
+		return nil, err
+	}
+	if e.Determinism != nil {
+		e.Determinism.Source = detFile
+	}
+	return e, nil
+}
+
+// WriteJSON writes e, indented, to w.
+func (e *Evidence) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(e)
+}
+
+// weighted sums over layers: total raw and compressed bytes, and the
+// seconds and CPU seconds of an operation at the layers' medians.
+type totals struct {
+	raw, compressed int64
+	seconds, cpu    float64
+	cpuKnown        bool
+}
+
+func (t *totals) add(c *cell) {
+	t.raw += c.rawBytes
+	t.compressed += c.compressedBytes
+	t.seconds += c.seconds()
+	t.cpu += c.cpuSeconds()
+	t.cpuKnown = t.cpuKnown || c.cpu > 0
+}
+
+// mbps is the corpus throughput: total raw bytes over the sum of the
+// layers' median times.
+func (t totals) mbps() float64 {
+	if t.seconds <= 0 {
+		return 0
+	}
+	return float64(t.raw) / t.seconds / 1e6
+}
+
+// cpuPerGB is the corpus CPU seconds per 10^9 raw bytes: the bytes-weighted
+// mean of the layers' medians.
+func (t totals) cpuPerGB() float64 {
+	if t.raw <= 0 {
+		return 0
+	}
+	return t.cpu / float64(t.raw) * 1e9
+}
+
+func (t totals) ratio() float64 {
+	if t.compressed <= 0 {
+		return 0
+	}
+	return float64(t.raw) / float64(t.compressed)
+}
+
+func sortedCopy(ss []string) []string {
+	out := append([]string(nil), ss...)
+	sort.Strings(out)
+	return out
+}

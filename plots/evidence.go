@@ -1,0 +1,132 @@
+package plots
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"gonum.org/v1/plot/vg"
+
+	"zbench/evidence"
+)
+
+// SectionEvidence is the ID of the section of the evidence for the image
+// spec, which Build puts before SectionSummary when Options.Evidence is set.
+const SectionEvidence = "evidence"
+
+// evidenceSection makes the section of the evidence for the image-spec
+// discussion: for each question, the question as a heading, the answer,
+// the layers it holds for, a chart of pull time at each bandwidth, the
+// supporting tables (the first open, the others folded) and the method
+// (folded).
+func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
+	s := &Section{ID: SectionEvidence, Title: "Evidence for the spec discussion", Intro: []string{
+		"The questions raised when zstd was added to the OCI image spec, answered from this corpus. Each answer gives " +
+			"the layers it holds for and, folded under it, how it was computed. Prices and the client's decoders are " +
+			"assumptions (defaults of zbench evidence: " + e.Params.PriceSource + " Decoders: gzip " + e.Params.Decoders["gzip"] +
+			", zstd " + e.Params.Decoders["zstd"] + "); zbench evidence -h shows how to give your own, and writes all of it as JSON.",
+	}}
+	for _, a := range e.Answers() {
+		s.Blocks = append(s.Blocks, Block{Heading: a.Question})
+		for _, p := range a.Answer {
+			s.Blocks = append(s.Blocks, Block{Text: p})
+		}
+		if len(a.Layers) > 0 {
+			s.Blocks = append(s.Blocks, Block{Text: fmt.Sprintf("Holds for %d layer(s): %s.", len(a.Layers), strings.Join(a.Layers, ", "))})
+		}
+		if a.ID == "pull-time" && !a.Empty {
+			figs, err := b.pullFigures(e)
+			if err != nil {
+				return nil, err
+			}
+			if len(figs) > 0 {
+				s.Blocks = append(s.Blocks, Block{Figures: figs})
+			}
+		}
+		for i, t := range a.Tables {
+			blk := Block{Table: evidenceTable(fmt.Sprintf("evidence-%s-%d", a.ID, i+1), t)}
+			if i > 0 {
+				blk.Fold = t.Caption
+			}
+			s.Blocks = append(s.Blocks, blk)
+		}
+		for _, n := range a.Notes {
+			s.Blocks = append(s.Blocks, Block{Text: "Note: " + n})
+		}
+		s.Blocks = append(s.Blocks, Block{Fold: "Method", Text: a.Method})
+	}
+	if len(e.Notes) > 0 {
+		s.Blocks = append(s.Blocks, Block{Fold: "Notes on the data", Text: strings.Join(e.Notes, " ")})
+	}
+	return s, nil
+}
+
+// evidenceTable turns an evidence table (strings) into a report table;
+// columns whose cells read as numbers are right-aligned.
+func evidenceTable(id string, t evidence.Table) *Table {
+	tab := &Table{ID: id, Caption: t.Caption}
+	for i, h := range t.Header {
+		num := i > 0 && len(t.Rows) > 0
+		for _, r := range t.Rows {
+			if i < len(r) && r[i] != "" && !numeric(r[i]) {
+				num = false
+			}
+		}
+		tab.Columns = append(tab.Columns, Column{Title: h, Num: num})
+	}
+	for _, r := range t.Rows {
+		var row Row
+		for _, c := range r {
+			cell := TableCell{Text: c}
+			if strings.HasPrefix(c, "FAILED") || c == "differ" || c == "DIFFER" {
+				cell.Class = "fail"
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		tab.Rows = append(tab.Rows, row)
+	}
+	return tab
+}
+
+// numeric reports whether s starts as a number does: "12.3 s", "−4.5%",
+// "$0.01".
+func numeric(s string) bool {
+	s = strings.TrimLeft(s, "+−-$")
+	return s != "" && unicode.IsDigit([]rune(s)[0])
+}
+
+// pullFigures draws, for each bandwidth, the corpus pull time of each
+// setting with download and decode overlapped, with gzip as published as
+// the reference line.
+func (b *builder) pullFigures(e *evidence.Evidence) ([]*Figure, error) {
+	var figs []*Figure
+	st := b.st.Compact()
+	for _, bw := range e.Params.Bandwidths {
+		var rows []dotRow
+		var refs []RefLine
+		var series []string
+		for _, r := range e.Pull.Corpus {
+			if r.Bandwidth != bw.String() {
+				continue
+			}
+			if r.Encoder == nil {
+				refs = append(refs, RefLine{Label: "gzip as published", Value: r.OverlappedS})
+				continue
+			}
+			label := CodecLabel(r.Encoder.Codec, r.Encoder.Threads)
+			rows = append(rows, dotRow{label: r.Setting, series: label, st: Stat{Median: r.OverlappedS, N: 1}})
+			series = append(series, label)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		p, err := dotChart("Pull time at "+bw.String()+", overlapped", "seconds for the corpus", rows, refs,
+			st.palette(uniq(series), nil), nil, false, "s")
+		if err != nil {
+			return nil, fmt.Errorf("pull time chart at %s: %w", bw, err)
+		}
+		figs = append(figs, &Figure{ID: "evidence-pull-" + slug(bw.Name), Plot: p, Width: 4.2 * vg.Inch, Height: dotChartHeight(len(rows), 1),
+			Caption: fmt.Sprintf("Pull time of the corpus at %s, download and decode overlapped: each recompression against gzip as published (the line).", bw)})
+	}
+	return figs, nil
+}
