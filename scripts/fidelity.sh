@@ -53,8 +53,10 @@ echo "libzstd bundled in zbench: $("$work/zbench" codecs | sed -n 's/^bundled li
 echo "zstd program:              $(zstd --version)"
 printf '\n%-6s %14s %14s %8s %14s %14s %8s\n' level "zbench enc" "zstd -b enc" ratio "zbench dec" "zstd -b dec" ratio
 for l in $levels; do
-  # zstd -b prints: "19#layer.tar :  75970560 ->  16459837 (x4.616),    3.1 MB/s,  1040.2 MB/s"
-  line=$(zstd -b"$l" -i3 "$work/layer.tar" 2>&1 | tr '\r' '\n' | grep -E "^ *$l#" | tail -1)
+  # zstd -b prints: " |-layer.tar :  75970560 ->  16459837 (x4.616),    3.1 MB/s,  1040.2 MB/s"
+  # (the final line is drawn over the progress line with \r: take the last
+  # state that carries both speeds)
+  line=$(zstd -b"$l" -i3 "$work/layer.tar" 2>&1 | tr '\r' '\n' | grep -E 'MB/s, +[0-9.]+ MB/s' | tail -1)
   zenc=$(echo "$line" | awk -F, '{print $(NF-1)}' | awk '{print $1}')
   zdec=$(echo "$line" | awk -F, '{print $NF}' | awk '{print $1}')
   benc=$(median Encode "$l")
