@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -425,10 +426,19 @@ func writeEnv(path string, env Env) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// writeFileAtomic replaces path with data: it writes a temporary file in
-// the same directory, syncs it and renames it over path, so a crash leaves
-// either the old file or the new one.
+// writeFileAtomic replaces path with data; see WriteFileAtomic.
 func writeFileAtomic(path string, data []byte) error {
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFileAtomic replaces path with what write writes: it writes a
+// temporary file in the same directory, syncs it and renames it over path,
+// so a crash or a failed write leaves either the old file or the new one,
+// never half of one.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -438,7 +448,7 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -222,8 +222,8 @@ func printDeterminism(w io.Writer, m *determinism.Matrix) {
 	fmt.Fprintf(w, "\nVersions: %s; GOMAXPROCS %v on %d cores (%s)\n", strings.Join(vs, ", "), m.GOMAXPROCS, m.Cores, runtime.GOARCH)
 }
 
-// writeJSONTo writes with write to the file path, creating its directory,
-// or to stdout when path is "-" or empty.
+// writeJSONTo writes with write to the file path (atomically), creating its
+// directory, or to stdout when path is "-" or empty.
 func writeJSONTo(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		return write(stdout)
@@ -231,18 +231,7 @@ func writeJSONTo(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	return nil
+	return results.WriteFileAtomic(path, write)
 }
 
 func splitComma(s string) []string {

@@ -10,6 +10,7 @@ import (
 
 	"zbench/evidence"
 	"zbench/plots"
+	"zbench/results"
 )
 
 const reportAbout = `Reads one or more run directories, as zbench run writes them, and writes one
@@ -103,32 +104,16 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// writeReport writes the HTML to a temporary file next to path and renames
-// it into place, so that a failed write leaves no half report.
+// writeReport writes the HTML atomically, so that a failed write leaves no
+// half report.
 func writeReport(path string, rep *plots.Report) error {
 	if d := filepath.Dir(path); d != "." {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("creating %q: %w", d, err)
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := results.WriteFileAtomic(path, rep.WriteHTML); err != nil {
 		return fmt.Errorf("writing report: %w", err)
-	}
-	tmp := f.Name()
-	err = rep.WriteHTML(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing report %q: %w", path, err)
 	}
 	return nil
 }
