@@ -2,27 +2,37 @@
 // time. It knows nothing of registries, files or charts: a caller hands it
 // an Input already in memory and receives results.Records.
 //
-// A run of one layer goes:
+// A run of one layer is Options.Rounds rounds (zbench run's default: 5, at
+// most -count); each round goes:
 //
 //  1. memcpy: copy the raw tar into a buffer of its size, the ceiling every
 //     other throughput is read against.
 //  2. decode-original: each decoder of the blob's format decodes the blob as
 //     published.
 //  3. For each encoder Setting of the Plan, in order:
-//     a. encode: a warm-up pass writes the output, which must decode (with
-//     the same codec, outside the clock) to the layer's diffID; then
-//     timed passes write to a counter, each making a new writer as a
-//     registry or builder does per layer, and must write the same number
-//     of bytes;
-//     b. decode: every decoder of the format decodes that output, timed,
-//     then once more outside the clock into sha256, which must equal the
-//     diffID. This is the interop matrix.
+//     a. encode: timed passes, each making a new writer as a registry or
+//     builder does per layer and writing into one buffer (emptied first),
+//     must write the same number of bytes every time; on the first round
+//     the warm-up pass's output must decode (with the same codec, outside
+//     the clock) to the layer's diffID;
+//     b. decode: every decoder of the format decodes the last pass's output,
+//     timed; on the first round, once more outside the clock into
+//     sha256, which must equal the diffID. This is the interop matrix.
 //     The output is dropped before the next setting, so a run holds the
 //     blob, the raw tar and one encoded output at a time.
 //
-// A cell is warmed up by one pass, then timed in samples: each sample is as
-// many whole passes as last Options.MinSample, and a cell takes at least
-// Options.Count samples and Options.MinTime in all. Each sample records wall
+// A cell is warmed up by one pass (on later rounds only when a pass takes
+// less than a second), then timed in samples: each sample is as many whole
+// passes as last Options.MinSample. Each round takes its share of
+// Options.Count samples and Options.MinTime (at least one sample), and by
+// the last round a cell has at least Count samples and MinTime in all.
+// Rounds spread each cell's samples over the whole time its layer is
+// measured: on a machine whose speed drifts from minute to minute (a
+// shared virtual machine), a slow minute then touches every cell a little
+// instead of a few cells wholly, and two runs differ by one factor that a
+// comparison can take out (see package compare). A cell's records are
+// emitted when its last round ends, so an interrupted layer keeps only its
+// cells already finished; -rounds 1 measures each cell in one go. Each sample records wall
 // time, CPU time (user+system of the whole process, so helper threads and
 // the garbage collector count) and Go heap bytes and allocations per pass;
 // garbage is collected between samples, outside the clock. Memory that C

@@ -43,6 +43,12 @@ type Options struct {
 	// MinSample is the least duration of one sample: a sample holds as many
 	// whole passes as reach it (default 20ms).
 	MinSample time.Duration
+	// Rounds is how many times each layer's cells are visited in turn
+	// (default 1, at most Count). Each visit takes its share of Count and
+	// MinTime, so that a cell's samples span the whole time the layer is
+	// measured, and a machine whose speed drifts for a minute moves every
+	// cell alike rather than the few measured in that minute.
+	Rounds int
 }
 
 func (o Options) withDefaults() Options {
@@ -52,8 +58,14 @@ func (o Options) withDefaults() Options {
 	if o.MinSample <= 0 {
 		o.MinSample = 20 * time.Millisecond
 	}
+	o.Rounds = min(max(o.Rounds, 1), o.Count)
 	return o
 }
+
+// warmLimit is the longest pass that is warmed up again on every round;
+// longer passes are warmed up on the first round only (a second of work
+// leaves no cold cache to speak of, and zstd level 19 takes many).
+const warmLimit = time.Second
 
 // A Runner times and verifies cells on one layer at a time.
 type Runner struct {
@@ -68,14 +80,24 @@ type Runner struct {
 	Progress func(Event)
 }
 
-// An Event tells of a cell's progress.
+// An Event tells of a cell's progress: the start and end of each visit
+// (one per round), or that the cell is skipped.
 type Event struct {
 	Layer string
 	Key   results.CellKey
-	Done  bool             // false: starting; true: finished (or skipped, or failed)
-	Recs  []results.Record // the finished cell's records (nil when skipped)
+	Done  bool             // false: a visit starts; true: it ended (or the cell is skipped, or failed)
+	Recs  []results.Record // the finished cell's records, on its last visit or failure (nil otherwise)
 	// Skipped is set when the cell was finished in an earlier run.
 	Skipped bool
+	// Round counts from 0 to Rounds-1. A cell that fails is done on the
+	// round it failed in: it is not visited again.
+	Round, Rounds int
+}
+
+// Finished reports whether the cell is done: skipped, failed, or measured
+// on its last round.
+func (e Event) Finished() bool {
+	return e.Done && (e.Skipped || e.Recs != nil || e.Round == e.Rounds-1)
 }
 
 // CellsFor returns the cells Run measures on a layer of the given format, in
@@ -122,11 +144,55 @@ func decodeKey(layer string, s Setting, d Codec) results.CellKey {
 	return results.Record{Op: results.OpDecode, Layer: layer, Codec: d.Name(), From: s.Codec.Name(), Level: s.Level.Name, Threads: d.Threads()}.Key()
 }
 
-// Run measures every cell of the plan on in. A cell that fails is emitted
-// as a failure and the run goes on; Run returns early only when ctx is done
-// or Emit fails. Memory: besides in, Run holds one encoded output at a time.
+// Run measures every cell of the plan on in, in Opts.Rounds rounds. A cell
+// that fails is emitted as a failure and the run goes on; Run returns early
+// only when ctx is done or Emit fails. A cell is emitted when its last round
+// ends, so an interrupted layer loses the cells it had not finished. Memory:
+// besides in, Run holds one encoded output at a time.
 func (r *Runner) Run(ctx context.Context, in Input) error {
 	r.Opts = r.Opts.withDefaults()
+	v := &visit{rounds: r.Opts.Rounds, cells: map[results.CellKey]*cellState{}}
+	for v.round = 0; v.round < v.rounds; v.round++ {
+		if err := r.round(ctx, in, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// A visit is where Run is: the round, and each cell's state so far.
+type visit struct {
+	round, rounds int
+	cells         map[results.CellKey]*cellState
+}
+
+func (v *visit) last() bool { return v.round == v.rounds-1 }
+
+func (v *visit) state(k results.CellKey) *cellState {
+	st := v.cells[k]
+	if st == nil {
+		st = &cellState{}
+		v.cells[k] = st
+	}
+	return st
+}
+
+// cellState is what a cell has measured over the rounds so far.
+type cellState struct {
+	recs  []results.Record
+	total time.Duration // timed wall time so far
+	pass  time.Duration // the last pass's duration: decides warm-up and passes per sample
+	iters int           // passes per sample
+	done  bool          // emitted: failed, or skipped
+	// encoders: err is why it failed, so its decoders are not run.
+	err error
+	// proto is the cell's record without a sample: what a failure record
+	// starts from.
+	proto *results.Record
+}
+
+// round visits every cell of the plan on in once.
+func (r *Runner) round(ctx context.Context, in Input, v *visit) error {
 	base := results.Record{Layer: in.Name, LayerDigest: in.Digest, DiffID: in.DiffID}
 
 	// The reference row: copying the raw tar, the ceiling for every codec.
@@ -134,8 +200,8 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	// original.
 	unit0 := r.Plan.Shard.Has(in.Name, 0)
 	if unit0 {
-		if err := r.cell(ctx, memcpyKey(in.Name), func() ([]results.Record, error) {
-			return r.memcpy(ctx, in, base)
+		if err := r.cell(ctx, v, memcpyKey(in.Name), func(st *cellState) error {
+			return r.memcpy(ctx, v, st, in, base)
 		}); err != nil {
 			return err
 		}
@@ -145,8 +211,8 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 		for _, d := range r.Plan.decodersOf(in.Format) {
 			rec := base
 			rec.Op, rec.Codec, rec.From, rec.Threads = results.OpDecodeOriginal, d.Name(), in.Format, d.Threads()
-			if err := r.cell(ctx, rec.Key(), func() ([]results.Record, error) {
-				return r.decode(ctx, in, rec, d, in.Blob)
+			if err := r.cell(ctx, v, rec.Key(), func(st *cellState) error {
+				return r.decode(ctx, v, st, in, rec, d, in.Blob)
 			}); err != nil {
 				return err
 			}
@@ -157,16 +223,16 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 		if !r.Plan.Shard.Has(in.Name, i+1) {
 			continue
 		}
-		if err := r.encodeAndDecode(ctx, in, base, s); err != nil {
+		if err := r.encodeAndDecode(ctx, v, in, base, s); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// encodeAndDecode measures one encoder setting, then every decoder of its
+// encodeAndDecode visits one encoder setting, then every decoder of its
 // format on the output, so that only one encoded output is held at a time.
-func (r *Runner) encodeAndDecode(ctx context.Context, in Input, base results.Record, s Setting) error {
+func (r *Runner) encodeAndDecode(ctx context.Context, v *visit, in Input, base results.Record, s Setting) error {
 	enc := base
 	enc.Op, enc.Codec, enc.Level, enc.Threads = results.OpEncode, s.Codec.Name(), s.Level.Name, s.Codec.Threads()
 	wantEncode := r.Plan.Ops[results.OpEncode] && !r.skip(enc.Key())
@@ -183,47 +249,50 @@ func (r *Runner) encodeAndDecode(ctx context.Context, in Input, base results.Rec
 	}
 	pendingDecode := false
 	for _, rec := range decRecs {
-		if !r.skip(rec.Key()) {
+		if !r.skip(rec.Key()) && !v.state(rec.Key()).done {
 			pendingDecode = true
 		}
 	}
 
+	est := v.state(enc.Key())
 	var out []byte
-	var encErr error
 	switch {
-	case wantEncode:
-		if err := r.cell(ctx, enc.Key(), func() ([]results.Record, error) {
-			recs, o, err := r.encode(ctx, in, enc, s)
-			out, encErr = o, err
-			return recs, err
+	case wantEncode && !est.done:
+		if err := r.cell(ctx, v, enc.Key(), func(st *cellState) error {
+			o, err := r.encode(ctx, v, st, in, enc, s)
+			out, st.err = o, err
+			return err
 		}); err != nil {
 			return err
 		}
+	case wantEncode:
+		// Failed on an earlier round: its decoders were told.
 	case pendingDecode:
 		// The encode cell is done or not asked for, but its output is
-		// needed: make it once, untimed.
+		// needed: make it, untimed.
 		var buf bytes.Buffer
-		encErr = encodeOnce(&buf, s, in.Raw)
+		est.err = encodeOnce(&buf, s, in.Raw)
 		out = buf.Bytes()
 	default:
-		if r.Plan.Ops[results.OpEncode] {
+		if r.Plan.Ops[results.OpEncode] && v.round == 0 {
 			r.skipped(in.Name, enc.Key())
 		}
 	}
 
 	for i, d := range decoders {
 		rec := decRecs[i]
-		if encErr != nil {
-			if !r.skip(rec.Key()) {
-				rec.Err = fmt.Sprintf("not run: encoder %s failed: %v", s, encErr)
-				if err := r.emit(in.Name, rec.Key(), []results.Record{rec}); err != nil {
+		if est.err != nil {
+			if st := v.state(rec.Key()); !r.skip(rec.Key()) && !st.done {
+				st.done = true
+				rec.Err = fmt.Sprintf("not run: encoder %s failed: %v", s, est.err)
+				if err := r.emit(v, rec.Key(), []results.Record{rec}); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := r.cell(ctx, rec.Key(), func() ([]results.Record, error) {
-			return r.decode(ctx, in, rec, d, out)
+		if err := r.cell(ctx, v, rec.Key(), func(st *cellState) error {
+			return r.decode(ctx, v, st, in, rec, d, out)
 		}); err != nil {
 			return err
 		}
@@ -235,14 +304,21 @@ func (r *Runner) skip(k results.CellKey) bool { return r.Skip != nil && r.Skip(k
 
 func (r *Runner) skipped(layer string, k results.CellKey) {
 	if r.Progress != nil {
-		r.Progress(Event{Layer: layer, Key: k, Done: true, Skipped: true})
+		r.Progress(Event{Layer: layer, Key: k, Done: true, Skipped: true, Rounds: r.Opts.Rounds})
 	}
 }
 
-// cell runs one cell unless it is finished already, and emits its records,
-// or a failure record when measure fails for any reason but cancellation.
-func (r *Runner) cell(ctx context.Context, k results.CellKey, measure func() ([]results.Record, error)) error {
+// cell visits one cell unless it is finished already: measure takes this
+// round's samples into st. On the last round the cell's records are
+// emitted; when measure fails for any reason but cancellation, a failure
+// record is, and the cell is not visited again.
+func (r *Runner) cell(ctx context.Context, v *visit, k results.CellKey, measure func(st *cellState) error) error {
+	st := v.state(k)
+	if st.done {
+		return nil
+	}
 	if r.skip(k) {
+		st.done = true
 		r.skipped(k.Layer, k)
 		return nil
 	}
@@ -250,50 +326,81 @@ func (r *Runner) cell(ctx context.Context, k results.CellKey, measure func() ([]
 		return err
 	}
 	if r.Progress != nil {
-		r.Progress(Event{Layer: k.Layer, Key: k})
+		r.Progress(Event{Layer: k.Layer, Key: k, Round: v.round, Rounds: v.rounds})
 	}
-	recs, err := measure()
-	if err != nil {
+	if err := measure(st); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		st.done = true
 		rec := results.Record{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads}
-		if len(recs) > 0 {
-			rec = recs[0]
-			rec.Iters, rec.WallNS, rec.CPUNS, rec.AllocBytes, rec.Allocs = 0, 0, 0, 0, 0
+		if len(st.recs) > 0 {
+			rec = st.recs[0]
+			rec.Sample, rec.Iters, rec.WallNS, rec.CPUNS, rec.AllocBytes, rec.Allocs = 0, 0, 0, 0, 0, 0
+		} else if st.proto != nil {
+			rec = *st.proto
 		}
-		rec.Err = err.Error()
-		recs = []results.Record{rec}
+		rec.Err, rec.Verified = err.Error(), false
+		return r.emit(v, k, []results.Record{rec})
 	}
-	return r.emit(k.Layer, k, recs)
+	if !v.last() {
+		if r.Progress != nil {
+			r.Progress(Event{Layer: k.Layer, Key: k, Done: true, Round: v.round, Rounds: v.rounds})
+		}
+		return nil
+	}
+	st.done = true
+	return r.emit(v, k, st.recs)
 }
 
-func (r *Runner) emit(layer string, k results.CellKey, recs []results.Record) error {
+func (r *Runner) emit(v *visit, k results.CellKey, recs []results.Record) error {
 	if err := r.Emit(recs); err != nil {
 		return fmt.Errorf("writing results of %s: %w", k, err)
 	}
 	if r.Progress != nil {
-		r.Progress(Event{Layer: layer, Key: k, Done: true, Recs: recs})
+		r.Progress(Event{Layer: k.Layer, Key: k, Done: true, Recs: recs, Round: v.round, Rounds: v.rounds})
 	}
 	return nil
 }
 
-// measure takes the samples of one cell. pass does one whole operation; the
-// caller has warmed it up already and says how long that took.
-func (r *Runner) measure(ctx context.Context, proto results.Record, warm time.Duration, pass func() error) ([]results.Record, error) {
-	iters := 1
-	if warm < r.Opts.MinSample {
-		iters = int(math.Ceil(float64(r.Opts.MinSample) / float64(max(warm, time.Microsecond))))
+// warmUp runs pass once, untimed, when this round needs it: always on the
+// first round, and on later ones when a pass is short enough that a cold
+// cache would show (warmLimit). It records the pass's duration.
+func (r *Runner) warmUp(v *visit, st *cellState, pass func() error) error {
+	if v.round > 0 && st.pass >= warmLimit {
+		return nil
 	}
-	var recs []results.Record
-	var total time.Duration
-	for len(recs) < r.Opts.Count || total < r.Opts.MinTime {
+	t0 := time.Now()
+	if err := pass(); err != nil {
+		return err
+	}
+	if v.round == 0 {
+		st.pass = time.Since(t0)
+	}
+	return nil
+}
+
+// measure takes this round's samples of one cell into st: until the cell
+// has its share of Count and MinTime for the rounds so far (all of both on
+// the last round). pass does one whole operation; warmUp has run.
+func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, proto results.Record, pass func() error) error {
+	if st.iters == 0 {
+		st.iters = 1
+		if st.pass < r.Opts.MinSample {
+			st.iters = int(math.Ceil(float64(r.Opts.MinSample) / float64(max(st.pass, time.Microsecond))))
+		}
+	}
+	share := func(n int64) int64 { return (n*int64(v.round+1) + int64(v.rounds) - 1) / int64(v.rounds) }
+	wantCount := int(share(int64(r.Opts.Count)))
+	wantTime := time.Duration(share(int64(r.Opts.MinTime)))
+	taken := 0
+	for taken == 0 || len(st.recs) < wantCount || st.total < wantTime {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		rec := proto
-		rec.Sample = len(recs)
-		rec.Iters = iters
+		rec.Sample = len(st.recs)
+		rec.Iters = st.iters
 		// Collect garbage left by the last sample outside the clock, so
 		// each sample starts from the same heap.
 		runtime.GC()
@@ -301,9 +408,9 @@ func (r *Runner) measure(ctx context.Context, proto results.Record, warm time.Du
 		runtime.ReadMemStats(&m0)
 		cpu0 := cpuTime()
 		t0 := time.Now()
-		for range iters {
+		for range st.iters {
 			if err := pass(); err != nil {
-				return []results.Record{proto}, err
+				return err
 			}
 		}
 		wall := time.Since(t0)
@@ -311,76 +418,82 @@ func (r *Runner) measure(ctx context.Context, proto results.Record, warm time.Du
 		runtime.ReadMemStats(&m1)
 		rec.WallNS = wall.Nanoseconds()
 		rec.CPUNS = (cpu1 - cpu0).Nanoseconds()
-		rec.AllocBytes = int64(m1.TotalAlloc-m0.TotalAlloc) / int64(iters)
-		rec.Allocs = int64(m1.Mallocs-m0.Mallocs) / int64(iters)
-		recs = append(recs, rec)
-		total += wall
+		rec.AllocBytes = int64(m1.TotalAlloc-m0.TotalAlloc) / int64(st.iters)
+		rec.Allocs = int64(m1.Mallocs-m0.Mallocs) / int64(st.iters)
+		st.recs = append(st.recs, rec)
+		st.total += wall
+		taken++
+		st.pass = wall / time.Duration(st.iters)
 		// The warm-up pass may have run slower than the rest (cold caches,
 		// a first allocation): lengthen later samples that fell short.
 		if wall < r.Opts.MinSample {
-			iters = int(math.Ceil(float64(iters) * float64(r.Opts.MinSample) / float64(max(wall, time.Microsecond))))
+			st.iters = int(math.Ceil(float64(st.iters) * float64(r.Opts.MinSample) / float64(max(wall, time.Microsecond))))
 		}
 	}
-	return recs, nil
+	return nil
 }
 
-func (r *Runner) memcpy(ctx context.Context, in Input, base results.Record) ([]results.Record, error) {
+func (r *Runner) memcpy(ctx context.Context, v *visit, st *cellState, in Input, base results.Record) error {
 	rec := base
 	rec.Op, rec.Codec, rec.Threads = results.OpMemcpy, "memcpy", 1
 	rec.RawBytes = int64(len(in.Raw))
+	rec.Verified = true
+	st.proto = &rec
 	dst := make([]byte, len(in.Raw))
 	pass := func() error {
 		copy(dst, in.Raw)
 		return nil
 	}
-	t0 := time.Now()
-	pass()
-	warm := time.Since(t0)
-	recs, err := r.measure(ctx, rec, warm, pass)
-	if err == nil && !bytes.Equal(dst, in.Raw) {
-		err = errors.New("memcpy: copy differs from its source")
+	r.warmUp(v, st, pass)
+	if err := r.measure(ctx, v, st, rec, pass); err != nil {
+		return err
 	}
-	for i := range recs {
-		recs[i].Verified = err == nil
+	if !bytes.Equal(dst, in.Raw) {
+		return errors.New("memcpy: copy differs from its source")
 	}
-	return recs, err
+	return nil
 }
 
-// encode times s on the raw tar and returns the samples and the output of
-// the warm-up pass. Every pass constructs its writer: a registry or a build
-// tool makes one per layer, so that cost belongs to the figure.
-func (r *Runner) encode(ctx context.Context, in Input, proto results.Record, s Setting) ([]results.Record, []byte, error) {
+// encode times s on the raw tar, taking this round's samples into st, and
+// returns the output of its last pass, for the decoders. Every pass
+// constructs its writer, as a registry or a build tool makes one per
+// layer, and writes into the same buffer, emptied first.
+func (r *Runner) encode(ctx context.Context, v *visit, st *cellState, in Input, proto results.Record, s Setting) ([]byte, error) {
 	proto.RawBytes = int64(len(in.Raw))
+	st.proto = &proto
 	var buf bytes.Buffer
 	buf.Grow(len(in.Raw)/2 + 4096)
-	t0 := time.Now()
-	if err := encodeOnce(&buf, s, in.Raw); err != nil {
-		return []results.Record{proto}, nil, err
+	size := int64(-1)
+	if len(st.recs) > 0 {
+		size = st.recs[0].CompressedBytes
 	}
-	warm := time.Since(t0)
-	out := buf.Bytes()
-	proto.CompressedBytes = int64(len(out))
-
-	// Verify outside the clock: the output must decode, with the same
-	// codec, back to the layer's diffID.
-	if err := checkDecode(s.Codec, out, int64(len(in.Raw)), in.DiffID); err != nil {
-		return []results.Record{proto}, nil, fmt.Errorf("round trip: %w", err)
-	}
-	proto.Verified = true
-
-	var cw countWriter
 	pass := func() error {
-		cw = 0
-		if err := encodeOnce(&cw, s, in.Raw); err != nil {
+		buf.Reset()
+		if err := encodeOnce(&buf, s, in.Raw); err != nil {
 			return err
 		}
-		if int64(cw) != proto.CompressedBytes {
-			return fmt.Errorf("output size changed between passes: %d then %d bytes", proto.CompressedBytes, cw)
+		if size >= 0 && int64(buf.Len()) != size {
+			return fmt.Errorf("output size changed between passes: %d then %d bytes", size, buf.Len())
 		}
+		size = int64(buf.Len())
 		return nil
 	}
-	recs, err := r.measure(ctx, proto, warm, pass)
-	return recs, out, err
+	if err := r.warmUp(v, st, pass); err != nil {
+		return nil, err
+	}
+	if v.round == 0 {
+		// Verify outside the clock: the output must decode, with the same
+		// codec, back to the layer's diffID.
+		if err := checkDecode(s.Codec, buf.Bytes(), int64(len(in.Raw)), in.DiffID); err != nil {
+			return nil, fmt.Errorf("round trip: %w", err)
+		}
+	}
+	proto.CompressedBytes = size
+	proto.Verified = true
+	if err := r.measure(ctx, v, st, proto, pass); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func encodeOnce(w io.Writer, s Setting, raw []byte) error {
@@ -398,10 +511,13 @@ func encodeOnce(w io.Writer, s Setting, raw []byte) error {
 	return nil
 }
 
-// decode times d reading src, a compressed stream of in's raw tar.
-func (r *Runner) decode(ctx context.Context, in Input, proto results.Record, d Codec, src []byte) ([]results.Record, error) {
+// decode times d reading src, a compressed stream of in's raw tar, taking
+// this round's samples into st. The output is checked against the diffID
+// on the first round, outside the clock.
+func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, in Input, proto results.Record, d Codec, src []byte) error {
 	proto.RawBytes = int64(len(in.Raw))
 	proto.CompressedBytes = int64(len(src))
+	st.proto = &proto
 	buf := make([]byte, 256<<10)
 	want := int64(len(in.Raw))
 	pass := func() error {
@@ -414,23 +530,17 @@ func (r *Runner) decode(ctx context.Context, in Input, proto results.Record, d C
 		}
 		return nil
 	}
-	t0 := time.Now()
-	if err := pass(); err != nil {
-		return []results.Record{proto}, err
+	if err := r.warmUp(v, st, pass); err != nil {
+		return err
 	}
-	warm := time.Since(t0)
-	recs, err := r.measure(ctx, proto, warm, pass)
-	if err != nil {
-		return recs, err
+	if v.round == 0 {
+		// Verify outside the clock: the decoded bytes hash to the diffID.
+		if err := checkDecode(d, src, want, in.DiffID); err != nil {
+			return err
+		}
 	}
-	// Verify outside the clock: the decoded bytes hash to the diffID.
-	if err := checkDecode(d, src, want, in.DiffID); err != nil {
-		return []results.Record{proto}, err
-	}
-	for i := range recs {
-		recs[i].Verified = true
-	}
-	return recs, nil
+	proto.Verified = true
+	return r.measure(ctx, v, st, proto, pass)
 }
 
 // decodeTo decodes src with d into w, reading at most limit+1 bytes so that

@@ -360,3 +360,88 @@ func TestNewPlanOptIn(t *testing.T) {
 		t.Errorf("reference profile: want the quick levels of every codec, the opt-in ones too: %s", got)
 	}
 }
+
+// breakable decodes as its codec does until broken is set.
+type breakable struct {
+	bench.Codec
+	broken *bool
+}
+
+func (b breakable) Name() string { return "gzip-breakable" }
+func (b breakable) NewReader(r io.Reader) (io.ReadCloser, error) {
+	if *b.broken {
+		return nil, errors.New("broken on purpose")
+	}
+	return b.Codec.NewReader(r)
+}
+
+// With rounds, every cell is visited once a round, its samples are spread
+// over the rounds and emitted once, at the end; a cell that fails on a
+// later round is emitted as a failure then and not visited again.
+func TestRunRounds(t *testing.T) {
+	in := testInput(t)
+	gz := mustCodec(t, "gzip-std")
+	broken := false
+	plan := testPlan(t, gz, breakable{gz, &broken})
+	plan.Encoders = plan.Encoders[:1]
+	visits := map[results.CellKey][]int{}
+	var events []bench.Event
+	var got [][]results.Record
+	r := &bench.Runner{Opts: bench.Options{Count: 4, Rounds: 3, MinSample: time.Millisecond}, Plan: plan,
+		Emit: func(recs []results.Record) error { got = append(got, recs); return nil },
+		Progress: func(e bench.Event) {
+			events = append(events, e)
+			if !e.Done {
+				visits[e.Key] = append(visits[e.Key], e.Round)
+				// Break the decoder when the second round reaches it.
+				if e.Key.Codec == "gzip-breakable" && e.Round == 1 {
+					broken = true
+				}
+			}
+		}}
+	if err := r.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	want := plan.CellsFor(in.Name, in.Format)
+	if len(got) != len(want) {
+		t.Fatalf("%d cells emitted, want %d (each once)", len(got), len(want))
+	}
+	for _, recs := range got {
+		k := recs[0].Key()
+		if k.Codec == "gzip-breakable" {
+			if len(recs) != 1 || !strings.Contains(recs[0].Err, "broken on purpose") || recs[0].Verified {
+				t.Errorf("%v: %d records, error %q, verified %v; want one unverified failure", k, len(recs), recs[0].Err, recs[0].Verified)
+			}
+			if v := visits[k]; len(v) != 2 {
+				t.Errorf("%v visited in rounds %v, want 0 and 1 only", k, v)
+			}
+			continue
+		}
+		if len(recs) < 4 {
+			t.Errorf("%v: %d samples, want at least Count 4", k, len(recs))
+		}
+		for i, rec := range recs {
+			if rec.Err != "" || !rec.Verified || rec.Sample != i {
+				t.Errorf("%v sample %d: %+v", k, i, rec)
+			}
+		}
+		if v := visits[k]; len(v) != 3 || v[0] != 0 || v[2] != 2 {
+			t.Errorf("%v visited in rounds %v, want 0, 1, 2", k, v)
+		}
+	}
+	// Rounds interleave cells: the last visit of the first cell comes after
+	// the first visit of the last.
+	first, last := want[0], want[len(want)-1]
+	lastStart, firstEnd := -1, -1
+	for i, e := range events {
+		if !e.Done && e.Key == last && lastStart < 0 {
+			lastStart = i
+		}
+		if e.Finished() && e.Key == first {
+			firstEnd = i
+		}
+	}
+	if lastStart < 0 || firstEnd < lastStart {
+		t.Errorf("%v finished (event %d) before %v started (event %d): not interleaved", first, firstEnd, last, lastStart)
+	}
+}

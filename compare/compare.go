@@ -84,6 +84,10 @@ type Options struct {
 	// (see the README's A/A figures); with fewer samples than an interval
 	// needs, p alone decides.
 	Disjoint bool
+	// Normalize judges each cell's time metrics (MB/s, cpu-sec/GB)
+	// relative to the machine's shift between the runs (see Shift) rather
+	// than to the raw figures. It needs MinShiftCells cells.
+	Normalize bool
 }
 
 // DefaultOptions are the defaults of zbench compare: alpha 0.05, threshold
@@ -94,8 +98,12 @@ type Options struct {
 // cells, and with it 0-6% (README, "Comparing runs"). It costs little
 // power: on a quiet machine the intervals are a few percent wide, and a
 // change beyond the 5% threshold separates them.
+//
+// Normalize is on by default because two runs of one binary on that
+// machine, one after the other, differ by a factor of several percent in
+// every cell: the machine's speed moved (README, "Comparing runs").
 func DefaultOptions() Options {
-	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Disjoint: true}
+	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Disjoint: true, Normalize: true}
 }
 
 func (o Options) withDefaults() Options {
@@ -143,7 +151,11 @@ type Report struct {
 	// listed, not failures: a run may measure more or fewer codecs.
 	OnlyBase []string `json:"only_base,omitempty"`
 	OnlyNew  []string `json:"only_new,omitempty"`
-	// Regressions names the cells that regressed, in report order.
+	// Shifts are the machine's speed in NEW against BASE, per time metric:
+	// the median change across cells (see Shift).
+	Shifts []Shift `json:"shifts,omitempty"`
+	// Regressions names the cells that regressed, in report order, and
+	// last a shift of the whole run that regressed (Shift.Name).
 	Regressions []string `json:"regressions"`
 	Warnings    []string `json:"warnings,omitempty"`
 }
@@ -195,8 +207,12 @@ type MetricResult struct {
 	Exact  bool    `json:"exact,omitempty"`
 	Base   Summary `json:"base"`
 	New    Summary `json:"new"`
-	// Delta is new/base − 1 of the medians: +0.05 is 5% more.
-	Delta Num `json:"delta"`
+	// Delta is new/base − 1 of the medians: +0.05 is 5% more. With a
+	// machine shift applied, NEW's median is divided by Shift first, and
+	// RawDelta is the change before that.
+	Delta    Num     `json:"delta"`
+	RawDelta Num     `json:"raw_delta"`
+	Shift    float64 `json:"shift,omitempty"`
 	// P is the Mann-Whitney U test's p-value; null for exact metrics.
 	P         Num      `json:"p"`
 	Verdict   string   `json:"verdict"`
@@ -315,11 +331,17 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 			changedEnc[encID{k.Layer, k.Codec, k.Level}] = true
 		}
 	}
+	rep.Shifts = shifts(base, new, common, opt, buildChanges(rep.Changes))
 	for _, k := range common {
-		cr := compareCell(base.Cells[k], new.Cells[k], opt, changedEnc)
+		cr := compareCell(base.Cells[k], new.Cells[k], opt, changedEnc, rep.Shifts)
 		rep.Cells = append(rep.Cells, cr)
 		if cr.Regressed {
 			rep.Regressions = append(rep.Regressions, cr.Cell)
+		}
+	}
+	for _, s := range rep.Shifts {
+		if s.Regressed {
+			rep.Regressions = append(rep.Regressions, s.Name())
 		}
 	}
 	if rep.Regressions == nil {
@@ -347,9 +369,14 @@ func method(o Options) string {
 	if o.AllowSizeChange {
 		gate = "size changes are reported, not counted"
 	}
+	norm := ""
+	if o.Normalize {
+		norm = fmt.Sprintf("; %s are judged relative to the machine's shift between the runs (the median change across cells, "+
+			"from %d cells on), and a shift of the whole run counts only when Go, libzstd or a module changed", strings.Join(ShiftUnits, " and "), MinShiftCells)
+	}
 	return fmt.Sprintf("medians with %.0f%% confidence intervals; two-sided Mann-Whitney U test (x/perf benchmath.AssumeNothing); "+
-		"a cell regresses when %s is significantly worse (p < %g%s) by more than %s; compressed-B and ratio compare exactly, and %s",
-		o.Confidence*100, strings.Join(o.Gate, ", "), o.Alpha, disjoint, pct(o.Threshold), gate)
+		"a cell regresses when %s is significantly worse (p < %g%s) by more than %s%s; compressed-B and ratio compare exactly, and %s",
+		o.Confidence*100, strings.Join(o.Gate, ", "), o.Alpha, disjoint, pct(o.Threshold), norm, gate)
 }
 
 func pct(f float64) string {
@@ -555,7 +582,7 @@ func median(v []float64) float64 {
 // rank orders cell verdicts from worst to best.
 var rank = map[string]int{Failed: 0, Regressed: 1, Changed: 2, BothFail: 3, Worse: 4, Better: 5, Fixed: 6, NoChange: 7, Same: 8}
 
-func compareCell(b, n *Cell, opt Options, changedEnc map[encID]bool) CellResult {
+func compareCell(b, n *Cell, opt Options, changedEnc map[encID]bool, ss []Shift) CellResult {
 	cr := CellResult{Cell: b.Key.String(), Key: b.Key, BaseErr: b.Err, NewErr: n.Err, Verdict: Same}
 	switch {
 	case b.Err != "" && n.Err != "":
@@ -581,7 +608,11 @@ func compareCell(b, n *Cell, opt Options, changedEnc map[encID]bool) CellResult 
 			}
 			mr = compareExact(m, vb, vn, opt, inherited)
 		} else {
-			mr = compareStat(m, vb, vn, opt)
+			mr = compareStat(m, vb, vn, opt, shiftOf(ss, m.Unit))
+			if b.Key.Op == results.OpMemcpy && mr.Regressed {
+				mr.Verdict, mr.Regressed = Worse, false
+				mr.Note = "the memcpy row is the machine's memory, not a codec: reported, never counted"
+			}
 		}
 		cr.Metrics = append(cr.Metrics, mr)
 		cr.Regressed = cr.Regressed || mr.Regressed
@@ -596,6 +627,7 @@ func compareExact(m Metric, vb, vn []float64, opt Options, inherited bool) Metri
 	mr := MetricResult{Unit: m.Unit, Better: m.Better, Exact: true, P: Num(math.NaN()),
 		Base: exactSummary(vb), New: exactSummary(vn)}
 	mr.Delta = Num(delta(float64(mr.Base.Median), float64(mr.New.Median)))
+	mr.RawDelta = mr.Delta
 	for _, s := range [][]float64{vb, vn} {
 		if slices.Min(s) != slices.Max(s) {
 			mr.Warnings = append(mr.Warnings, fmt.Sprintf("%s varies between samples of one run (%v): it should not", m.Unit, s))
@@ -623,7 +655,10 @@ func exactSummary(v []float64) Summary {
 	return Summary{Median: Num(m), Lo: Num(m), Hi: Num(m), N: len(v)}
 }
 
-func compareStat(m Metric, vb, vn []float64, opt Options) MetricResult {
+// compareStat compares a statistical metric. With a shift other than 1,
+// NEW's values are divided by it before the test and the delta: the cell
+// is judged relative to the rest of the run.
+func compareStat(m Metric, vb, vn []float64, opt Options, shift float64) MetricResult {
 	mr := MetricResult{Unit: m.Unit, Better: m.Better}
 	var warns []error
 	var w []error
@@ -632,7 +667,15 @@ func compareStat(m Metric, vb, vn []float64, opt Options) MetricResult {
 	mr.New, w = Summarize(vn, opt.Confidence)
 	warns = append(warns, w...)
 	mr.Base.Values, mr.New.Values = slices.Clone(vb), slices.Clone(vn)
-	p, w := Test(vb, vn, opt.Alpha)
+	adj := vn
+	if shift != 1 {
+		adj = make([]float64, len(vn))
+		for i, v := range vn {
+			adj[i] = v / shift
+		}
+		mr.Shift = shift
+	}
+	p, w := Test(vb, adj, opt.Alpha)
 	warns = append(warns, w...)
 	mr.P = Num(p)
 	for _, w := range warns {
@@ -640,12 +683,16 @@ func compareStat(m Metric, vb, vn []float64, opt Options) MetricResult {
 			mr.Warnings = append(mr.Warnings, s)
 		}
 	}
-	d := delta(float64(mr.Base.Median), float64(mr.New.Median))
+	mr.RawDelta = Num(delta(float64(mr.Base.Median), float64(mr.New.Median)))
+	d := delta(float64(mr.Base.Median), median(adj))
 	mr.Delta = Num(d)
 	worse := m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0
 	significant := p < opt.Alpha
 	if significant && opt.Disjoint {
 		b, n := mr.Base, mr.New
+		if shift != 1 {
+			n.Lo, n.Hi = n.Lo/Num(shift), n.Hi/Num(shift)
+		}
 		switch {
 		case math.IsInf(float64(b.Lo), 0) || math.IsInf(float64(b.Hi), 0) || math.IsInf(float64(n.Lo), 0) || math.IsInf(float64(n.Hi), 0):
 			mr.Note = "too few samples for intervals: judged by p alone"

@@ -425,3 +425,125 @@ func TestDisjoint(t *testing.T) {
 		t.Errorf("-disjoint, 20%% slower: regressions %v, want the slowed cell", rep.Regressions)
 	}
 }
+
+// every returns cells with f applied to each but memcpy.
+func every(cells []fakerun.Cell, f func(*fakerun.Cell)) []fakerun.Cell {
+	out := slices.Clone(cells)
+	for i := range out {
+		if out[i].Key.Op != results.OpMemcpy {
+			f(&out[i])
+		}
+	}
+	return out
+}
+
+// A machine 10% slower in NEW, same build: no cell regresses with
+// Normalize, every one without it, and the shift is reported.
+func TestMachineShift(t *testing.T) {
+	m := fakerun.Matrix("go")
+	slower := every(m, func(c *fakerun.Cell) { c.MBps *= 0.9 })
+	b, n := pair(t, m, slower, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, nil)
+
+	rep := mustCompare(t, b, n, DefaultOptions())
+	if rep.Regressed() {
+		t.Errorf("same build, machine 10%% slower: regressions %v, want none", rep.Regressions)
+	}
+	var sh Shift
+	for _, s := range rep.Shifts {
+		if s.Unit == "MB/s" {
+			sh = s
+		}
+	}
+	if !sh.Applied || sh.Factor < 0.88 || sh.Factor > 0.92 || sh.Regressed || sh.Cells != len(m)-1 {
+		t.Errorf("MB/s shift %+v, want applied, about 0.9, not regressed, over %d cells", sh, len(m)-1)
+	}
+	var out bytes.Buffer
+	if err := WriteText(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "machine shift: MB/s -10") {
+		t.Errorf("text does not report the shift:\n%s", out.String())
+	}
+
+	opt := DefaultOptions()
+	opt.Normalize = false
+	if rep := mustCompare(t, b, n, opt); len(rep.Regressions) < len(m)-1 {
+		t.Errorf("-normalize=false: %d regressions, want every codec cell (%d)", len(rep.Regressions), len(m)-1)
+	}
+
+	// One cell 20% slower on top of the machine: it alone regresses, by
+	// about 20% relative to the run.
+	slower = fakerun.With(slower, slowCell, func(c *fakerun.Cell) { c.MBps *= 0.8 })
+	b, n = pair(t, m, slower, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, nil)
+	rep = mustCompare(t, b, n, DefaultOptions())
+	if !slices.Equal(rep.Regressions, []string{slowCell}) {
+		t.Fatalf("regressions %v, want [%s]", rep.Regressions, slowCell)
+	}
+	for _, c := range rep.Cells {
+		if c.Cell == slowCell {
+			mr := metric(t, c, "MB/s")
+			if d := float64(mr.Delta); d > -0.17 || d < -0.23 {
+				t.Errorf("delta vs run %.3f, want about -0.20 (raw %.3f)", d, float64(mr.RawDelta))
+			}
+			if d := float64(mr.RawDelta); d > -0.25 {
+				t.Errorf("raw delta %.3f, want about -0.28", d)
+			}
+		}
+	}
+}
+
+// Every cell 10% slower while a module changed: the code or the machine;
+// the whole run regresses, named as such.
+func TestShiftWithBuildChangeRegresses(t *testing.T) {
+	m := fakerun.Matrix("go")
+	slower := every(m, func(c *fakerun.Cell) { c.MBps *= 0.9 })
+	b, n := pair(t, m, slower, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, func(e *results.Env) {
+		e.Modules["github.com/klauspost/compress"] = "v1.21.0"
+	})
+	rep := mustCompare(t, b, n, DefaultOptions())
+	want := []string{"whole run (MB/s)", "whole run (cpu-sec/GB)"}
+	if !slices.Equal(rep.Regressions, want) {
+		t.Fatalf("regressions %v, want %v", rep.Regressions, want)
+	}
+	// 3% slower is within the threshold.
+	slower = every(m, func(c *fakerun.Cell) { c.MBps *= 0.97 })
+	b, n = pair(t, m, slower, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, func(e *results.Env) {
+		e.Modules["github.com/klauspost/compress"] = "v1.21.0"
+	})
+	if rep := mustCompare(t, b, n, DefaultOptions()); rep.Regressed() {
+		t.Errorf("3%% shift with a module change: regressions %v, want none", rep.Regressions)
+	}
+}
+
+// Too few cells to tell the machine from the code: raw figures decide.
+func TestShiftNeedsCells(t *testing.T) {
+	m := fakerun.Matrix("go")[:4]
+	slow := fakerun.With(m, "Encode/layer=go/codec=gzip-std/level=1/threads=1", func(c *fakerun.Cell) { c.MBps *= 0.8 })
+	b, n := pair(t, m, slow, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, nil)
+	rep := mustCompare(t, b, n, DefaultOptions())
+	if len(rep.Regressions) != 1 {
+		t.Errorf("regressions %v, want the one slowed cell", rep.Regressions)
+	}
+	for _, s := range rep.Shifts {
+		if s.Applied || !strings.Contains(s.Note, "too few") {
+			t.Errorf("shift %+v, want not applied, too few cells", s)
+		}
+	}
+}
+
+// memcpy is reported, never gated.
+func TestMemcpyNotGated(t *testing.T) {
+	m := fakerun.Matrix("go")
+	k := "Memcpy/layer=go/codec=memcpy/threads=1"
+	slow := fakerun.With(m, k, func(c *fakerun.Cell) { c.MBps *= 0.5 })
+	b, n := pair(t, m, slow, fakerun.Options{Seed: 1}, fakerun.Options{Seed: 2}, nil)
+	rep := mustCompare(t, b, n, DefaultOptions())
+	if rep.Regressed() {
+		t.Errorf("memcpy half as fast: regressions %v, want none", rep.Regressions)
+	}
+	for _, c := range rep.Cells {
+		if c.Cell == k && c.Verdict != Worse {
+			t.Errorf("memcpy verdict %s, want worse", c.Verdict)
+		}
+	}
+}

@@ -37,6 +37,9 @@
 //     that a shift smaller than either side's own uncertainty does not
 //     count. Only the metrics in Options.Gate can regress; the others are
 //     reported.
+//     With Options.Normalize, NEW's MB/s and cpu-sec/GB samples are first
+//     divided by the machine's Shift between the runs (see Noise), and the
+//     table shows both the raw delta and the delta relative to the run.
 //     With 10 samples a side the smallest possible p is about 1e-5; with
 //     fewer than 4 a side no difference can reach p < 0.05, and the report
 //     says so.
@@ -60,11 +63,30 @@
 // Each cell is tested on its own, three statistical metrics per cell, so
 // about alpha of unchanged metrics come out significant by chance; the
 // threshold and the intervals keep those from counting unless the medians
-// also moved clearly. What the statistics cannot see is a machine whose
-// speed drifts between runs (other load, a noisy host): every sample of
-// one run then differs from every sample of the other, and the test is
-// right that they differ. Interleave the two sides instead (scripts/ab.sh
-// runs them in alternating rounds and pools each side with results.Merge).
-// The README gives the A/A rates measured on the project's machine: the
-// share of cells that two runs of the same binary flag.
+// also moved clearly.
+//
+// A machine whose speed drifts between runs (other tenants of a virtual
+// machine, the host's load, frequency) moves every sample of one run
+// against every sample of the other, and the test is right that they
+// differ. Two defences:
+//
+//   - zbench run visits each layer's cells in rounds (-rounds), so that a
+//     drift within a run is shared by all cells instead of falling on the
+//     few measured during it;
+//   - Compare estimates the drift between the runs as a Shift per time
+//     metric, the median over the codec cells of NEW's median over BASE's,
+//     and with Options.Normalize (the default) judges each cell relative
+//     to it: what regresses is a cell that moved against the rest of the
+//     run. The memcpy row, bound by memory rather than by the CPU, is left
+//     out of the shift and never counted. A change that slows every cell
+//     alike is indistinguishable from the machine by this means; it
+//     counts as a regression of the whole run when Go, libzstd or a module
+//     version changed between the runs, and is reported as the machine's
+//     otherwise.
+//
+// To separate a real change from the machine, interleave the two builds
+// instead (scripts/ab.sh runs them in alternating rounds and pools each
+// side with results.Merge). scripts/aa.sh measures the false-alarm rate
+// of back-to-back runs on a machine; the README gives the rates measured on
+// the project's machine.
 package compare

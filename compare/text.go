@@ -26,6 +26,9 @@ func WriteText(w io.Writer, r *Report) error {
 		ew.printf("also differs: %s\n", c)
 	}
 	ew.printf("method: %s\n", r.Method)
+	for _, sh := range r.Shifts {
+		ew.printf("machine shift: %s\n", shiftLine(sh))
+	}
 
 	notes := &footnotes{}
 	for _, m := range Metrics {
@@ -135,7 +138,11 @@ func writeStatTable(ew *errWriter, r *Report, m Metric, notes *footnotes) {
 			if tw == nil {
 				ew.printf("\n%s (%s is better)\n", m.Unit, m.Better)
 				tw = tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "cell\tbase\tnew\tdelta\tp\tverdict\n")
+				if mr.Shift != 0 {
+					fmt.Fprintf(tw, "cell\tbase\tnew\traw delta\tdelta vs run\tp\tverdict\n")
+				} else {
+					fmt.Fprintf(tw, "cell\tbase\tnew\tdelta\tp\tverdict\n")
+				}
 			}
 			verdict := mr.Verdict
 			if mr.Note != "" {
@@ -144,8 +151,12 @@ func writeStatTable(ew *errWriter, r *Report, m Metric, notes *footnotes) {
 			for _, w := range mr.Warnings {
 				verdict += fmt.Sprintf(" [%d]", notes.add(w))
 			}
+			deltas := signedPct(float64(mr.Delta))
+			if mr.Shift != 0 {
+				deltas = signedPct(float64(mr.RawDelta)) + "\t" + deltas
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Cell, withCI(mr.Base, m.Unit), withCI(mr.New, m.Unit),
-				signedPct(float64(mr.Delta)), strconv.FormatFloat(float64(mr.P), 'f', 3, 64), verdict)
+				deltas, strconv.FormatFloat(float64(mr.P), 'f', 3, 64), verdict)
 		}
 	}
 	if tw != nil {
@@ -219,6 +230,25 @@ func withCI(s Summary, unit string) string {
 		ci = fmt.Sprintf("%.0f%%", 100*math.Max(hi/m-1, 1-lo/m))
 	}
 	return fmt.Sprintf("%s ±%s", scale(m, unit), ci)
+}
+
+// shiftLine describes a machine shift: "MB/s +3.1% (middle half of 56
+// cells +1.2% to +5.0%); judged relative to it".
+func shiftLine(s Shift) string {
+	line := fmt.Sprintf("%s %s in NEW (middle half of %d cells %s to %s)", s.Unit, signedPct(s.Delta()), s.Cells,
+		signedPct(s.Lo-1), signedPct(s.Hi-1))
+	switch {
+	case s.Regressed:
+		line += "; REGRESSED: " + s.Note
+	case s.Applied:
+		line += "; cells are judged relative to it"
+		if s.Note != "" {
+			line += "; " + s.Note
+		}
+	default:
+		line += "; " + s.Note
+	}
+	return line
 }
 
 func signedPct(d float64) string {

@@ -21,12 +21,23 @@ and B/op, each side's median and 95% confidence interval are computed and
 the samples are compared with the Mann-Whitney U test (golang.org/x/perf
 benchmath, as benchstat does); a cell regresses when p < -alpha, its
 median is worse by more than -threshold, AND (-disjoint) the two medians'
-intervals do not overlap. Sizes (compressed-B, ratio)
-compare exactly: any change means different bytes and so a different
+intervals do not overlap. The memcpy row is reported, never counted.
+
+Two runs on one machine, one after the other, differ in every cell by the
+machine's change of speed (other tenants of a virtual machine, frequency).
+So MB/s and cpu-sec/GB are judged relative to it (-normalize): the median
+change across the codec cells, printed as "machine shift", divides NEW's
+samples before the test, and a cell regresses when it moved relative to the
+rest of the run. A shift of the whole run beyond -threshold counts as a
+regression ("whole run") only when Go, libzstd or a module version changed
+between the runs; otherwise it is the machine's. To tell a change that slows
+every cell from the machine, run the two builds interleaved (scripts/ab.sh).
+
+Sizes (compressed-B, ratio) compare exactly: any change means different bytes and so a different
 digest, and counts as a regression unless -allow-size-change.
 
 The table goes to stdout: per metric, cell, base median ±CI, new median
-±CI, delta, p and verdict, then size changes, failures, cells found in one
+±CI, delta (raw, and relative to the run), p and verdict, then size changes, failures, cells found in one
 run only (listed, not failures), and a last line saying whether anything
 regressed. -json FILE writes the same with every sample.
 
@@ -45,6 +56,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
 	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
 	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap; -disjoint=false judges by p and -threshold alone, as benchstat")
+	fs.BoolVar(&opt.Normalize, "normalize", opt.Normalize, "judge MB/s and cpu-sec/GB relative to the machine's shift between the runs (the median change across cells); -normalize=false judges the raw figures")
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `file`")
 	format := fs.String("format", "text", "stdout format: text or json")
 	if err := parseFlags(fs, args); err != nil {

@@ -17,20 +17,28 @@ import (
 
 // progress reports a run's cells on stderr: a bar on a terminal, one plain
 // line per cell elsewhere (CI logs).
+//
+// With rounds, the unit of work is a visit to a cell (a cell has one per
+// round); a cell's line comes when it is finished.
 type progress struct {
 	mu       sync.Mutex
 	w        io.Writer
 	bar      *progressbar.ProgressBar // nil: plain lines
 	quiet    bool
-	total    int
-	done     int
-	measured int
-	spent    time.Duration // wall time of measured cells, for the ETA
+	rounds   int
+	total    int           // visits
+	done     int           // visits
+	measured int           // visits measured
+	spent    time.Duration // wall time of measured visits, for the ETA
 	cellT0   time.Time
+	round    int                               // the last round announced
+	took     map[results.CellKey]time.Duration // per cell, over its visits
+	cells    int                               // cells finished, skipped ones included
+	finished int                               // cells measured to the end (or failed) in this run
 }
 
-func newProgress(w io.Writer, mode string) *progress {
-	p := &progress{w: w}
+func newProgress(w io.Writer, mode string, rounds int) *progress {
+	p := &progress{w: w, rounds: max(rounds, 1), round: -1, took: map[results.CellKey]time.Duration{}}
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
@@ -62,7 +70,7 @@ func newProgress(w io.Writer, mode string) *progress {
 func (p *progress) addCells(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.total += n
+	p.total += n * p.rounds
 	if p.bar != nil {
 		p.bar.ChangeMax(p.total)
 	}
@@ -81,24 +89,46 @@ func (p *progress) eta() string {
 func (p *progress) event(e bench.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	rounds := max(e.Rounds, 1)
+	round := ""
+	if rounds > 1 {
+		round = fmt.Sprintf(", round %d/%d", e.Round+1, rounds)
+	}
 	if !e.Done {
 		p.cellT0 = time.Now()
 		if p.bar != nil {
-			p.bar.Describe(fmt.Sprintf("%s %s (%s)", e.Key.Layer, cellName(e.Key), p.eta()))
+			p.bar.Describe(fmt.Sprintf("%s %s (%s%s)", e.Key.Layer, cellName(e.Key), p.eta(), round))
+		} else if rounds > 1 && e.Round != p.round && !p.quiet {
+			fmt.Fprintf(p.w, "layer %s: round %d of %d\n", e.Key.Layer, e.Round+1, rounds)
 		}
+		p.round = e.Round
 		return
 	}
-	p.done++
 	if e.Skipped {
+		p.done += rounds
+		p.cells++
 		if p.bar != nil {
 			p.bar.Set(p.done)
 		}
 		return
 	}
+	p.done++
 	p.measured++
 	took := time.Since(p.cellT0)
 	p.spent += took
-	line := fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.done, p.total, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta())
+	p.took[e.Key] += took
+	if !e.Finished() {
+		if p.bar != nil {
+			p.bar.Set(p.done)
+		}
+		return
+	}
+	p.done += rounds - 1 - e.Round // a cell that failed early is not visited again
+	p.cells++
+	p.finished++
+	took = p.took[e.Key]
+	delete(p.took, e.Key)
+	line := fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.cells, p.total/p.rounds, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta())
 	failed := len(e.Recs) > 0 && e.Recs[0].Err != ""
 	switch {
 	case p.quiet && !failed:

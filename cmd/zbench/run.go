@@ -48,6 +48,7 @@ type runFlags struct {
 	levels    string
 	ops       string
 	count     int
+	rounds    int
 	minTime   time.Duration
 	minSample time.Duration
 	maxBytes  byteSize
@@ -66,6 +67,8 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.StringVar(&f.levels, "levels", "", "per-codec `levels` overriding the profile, e.g. 'gzip-std=1,6,9 zstd-cgo=1-19 zstd-klauspost=fastest,default'")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated `operations`: encode,decode,decode-original (memcpy always runs; default all)")
 	fs.IntVar(&f.count, "count", 5, "least number of samples per cell (use 10 or more to compare runs)")
+	fs.IntVar(&f.rounds, "rounds", 5, "visit each layer's cells this many times in turn (at most -count), each visit taking its share of the samples, "+
+		"so that a machine whose speed drifts moves every cell alike; 1 measures each cell in one go")
 	fs.DurationVar(&f.minTime, "min-time", 200*time.Millisecond, "least total timed duration per cell")
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
@@ -85,6 +88,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr, "zbench run: -count must be at least 1")
 		return errUsage
 	}
+	if f.rounds < 1 {
+		fmt.Fprintln(stderr, "zbench run: -rounds must be at least 1")
+		return errUsage
+	}
+	f.rounds = min(f.rounds, f.count)
 	if f.resume && f.out == "" {
 		fmt.Fprintln(stderr, "zbench run: -resume needs -o naming the run directory to finish")
 		return errUsage
@@ -132,6 +140,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"sources":         strings.Join(srcArgs, " "),
 		"profile":         f.profile,
 		"count":           strconv.Itoa(f.count),
+		"rounds":          strconv.Itoa(f.rounds),
 		"min-time":        f.minTime.String(),
 		"min-sample":      f.minSample.String(),
 		"max-layer-bytes": strconv.FormatInt(int64(f.maxBytes), 10),
@@ -168,14 +177,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",
 		len(entries), len(plan.Encoders), len(plan.Decoders), f.out)
-	prog := newProgress(stderr, f.progress)
+	prog := newProgress(stderr, f.progress, f.rounds)
 	for _, e := range entries {
 		prog.addCells(len(plan.CellsFor(e.Name, corpus.FormatGzip)))
 	}
 
 	var failed []string
 	runner := &bench.Runner{
-		Opts: bench.Options{Count: f.count, MinTime: f.minTime, MinSample: f.minSample},
+		Opts: bench.Options{Count: f.count, Rounds: f.rounds, MinTime: f.minTime, MinSample: f.minSample},
 		Plan: plan,
 		Skip: rd.Done,
 		Emit: func(recs []results.Record) error {
@@ -242,7 +251,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	elapsed := time.Since(start).Round(time.Second)
 	fmt.Fprintf(stderr, "zbench run: %d cell(s) measured, %d failed, in %v; peak RSS %s; results in %s\n",
-		prog.measured, len(failed), elapsed, fmtBytes(bench.PeakRSS()), f.out)
+		prog.finished, len(failed), elapsed, fmtBytes(bench.PeakRSS()), f.out)
 	if errors.Is(runErr, context.Canceled) {
 		return &exitError{130, fmt.Errorf("interrupted; finished cells are in %s; finish with: zbench run -resume -o %s %s",
 			f.out, f.out, strings.Join(srcArgs, " "))}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A/A on one machine: how many cells does `zbench compare` flag when nothing
+# changed? The false-alarm rate of the nightly comparison, measured.
+#
+#   scripts/aa.sh [-- RUN_ARGS...]
+#
+#   scripts/aa.sh                              # zbench run's defaults, builtin
+#   AA_RUNS=4 scripts/aa.sh -- -count 10       # the nightly job's settings
+#
+# It builds zbench once from this tree, runs it AA_RUNS times one after the
+# other with the same RUN_ARGS (default: builtin at run's defaults), and
+# compares each run with the next, both ways (A against B, and B against A),
+# with compare's default settings plus AA_COMPARE. A cell that regresses in
+# either direction is flagged: with no change at all, every flag is noise.
+#
+# Environment:
+#   AA_RUNS     runs, one after the other (default 3: two pairs)
+#   AA_OUT      output directory (default out/aa-<UTC time>)
+#   AA_COMPARE  extra flags for zbench compare, e.g. "-normalize=false"
+#
+# Output in AA_OUT: zbench, run-N, compare-N-M.txt, and summary.txt: per
+# pair, the cells flagged each way and the machine shift; last, the flagged
+# share of all compared cells. Exit status: 0 when that share is 5% or less,
+# 1 when it is more, 2 on error.
+set -euo pipefail
+
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
+if [ $# -gt 0 ]; then
+	[ "$1" = "--" ] || usage
+	shift
+fi
+run_args=("$@")
+[ ${#run_args[@]} -gt 0 ] || run_args=(builtin)
+has_source=0
+for a in "${run_args[@]}"; do
+	case $a in
+	-*) ;;
+	*) has_source=1 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=${AA_RUNS:-3}
+[ "$runs" -ge 2 ] || { echo "aa.sh: AA_RUNS must be at least 2" >&2; exit 2; }
+out=${AA_OUT:-$root/out/aa-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+log() { printf 'aa.sh: %s\n' "$*" >&2; }
+read -r -a cmp_args <<<"${AA_COMPARE:-}"
+
+zb="$out/zbench"
+(cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench)
+# Flags alone (e.g. -count 10) measure builtin, as run does with no SOURCE;
+# builtin is named so that an offline machine does not try the network.
+[ "$has_source" = 1 ] || run_args+=(builtin)
+
+for i in $(seq 1 "$runs"); do
+	rm -rf "$out/run-$i"
+	log "run $i of $runs: zbench run ${run_args[*]}"
+	s=$(date +%s)
+	"$zb" run -progress none -o "$out/run-$i" "${run_args[@]}"
+	log "run $i took $(($(date +%s) - s))s"
+done
+
+# flagged FILE: the number of regressed cells and of cells compared, from
+# compare's last line ("REGRESSED: 3 of 56 cells …" or "no regression: 56
+# cells compared …").
+flagged() {
+	local last
+	last=$(tail -n 1 "$1")
+	case $last in
+	"REGRESSED: "*) sed -E 's/^REGRESSED: ([0-9]+) of ([0-9]+) cells.*/\1 \2/' <<<"$last" ;;
+	"no regression: "*) sed -E 's/^no regression: ([0-9]+) cells.*/0 \1/' <<<"$last" ;;
+	*) return 1 ;;
+	esac
+}
+
+summary="$out/summary.txt"
+: >"$summary"
+total=0 cells=0
+for i in $(seq 1 $((runs - 1))); do
+	j=$((i + 1))
+	for pair in "$i $j" "$j $i"; do
+		read -r a b <<<"$pair"
+		f="$out/compare-$a-$b.txt"
+		rc=0
+		"$zb" compare "${cmp_args[@]}" "$out/run-$a" "$out/run-$b" >"$f" 2>&1 || rc=$?
+		if [ "$rc" -ge 2 ]; then
+			log "compare run-$a run-$b failed:"
+			cat "$f" >&2
+			exit 2
+		fi
+		read -r n m < <(flagged "$f")
+		total=$((total + n)) cells=$((cells + m))
+		shift_line=$(grep -m1 '^machine shift: MB/s' "$f" | sed -E 's/^machine shift: MB\/s ([^ ]+) in NEW.*/\1/' || true)
+		printf 'run-%s vs run-%s: %d of %d cells flagged; machine shift %s\n' "$a" "$b" "$n" "$m" "${shift_line:-n/a}" >>"$summary"
+		grep -E 'REGRESSED' "$f" | grep -v -E '^(REGRESSED|machine)' | awk '{print "  " $1}' | sort -u >>"$summary" || true
+	done
+done
+rate=$(awk -v t="$total" -v c="$cells" 'BEGIN { printf "%.1f", c ? 100 * t / c : 0 }')
+printf 'A/A: %d of %d cell comparisons flagged (%s%%) over %d runs of: zbench run %s\n' \
+	"$total" "$cells" "$rate" "$runs" "${run_args[*]}" >>"$summary"
+cat "$summary"
+awk -v t="$total" -v c="$cells" 'BEGIN { exit (c && t / c > 0.05) ? 1 : 0 }'
