@@ -14,9 +14,11 @@ published, pull time at each bandwidth (download and decode overlapped and
 not), what converting gzip to each encoder costs in CPU and how many pulls pay
 for it, the storage of publishing both, determinism (from
 RUNDIR/determinism.json, written by zbench determinism, or -determinism),
-interop of every encoder and decoder, and buildkit's zstd levels. Every figure
-comes with its method and the layers it holds for. Writes JSON (-o), and
-prints the answers on stdout (or with -o -, JSON on stdout and nothing else).
+interop of every encoder and decoder, and buildkit's zstd levels. Pull time
+and storage are given per image too, for the images the runs recorded (layers
+given as files belong to none). Every figure comes with its method and the
+layers it holds for. Writes JSON (-o), and prints the answers on stdout (or
+with -o -, JSON on stdout and nothing else).
 
 Prices are assumptions: the defaults are AWS list prices (see -vcpu-hour and
 -egress-gb); give your own.`
@@ -47,9 +49,7 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "zbench evidence: prices must not be negative")
 		return errUsage
 	}
-	if *vcpu != evidence.DefaultVCPUHourUSD || *egress != evidence.DefaultEgressGBUSD {
-		p.PriceSource = fmt.Sprintf("given on the command line: $%g per vCPU-hour, $%g per GB of egress", *vcpu, *egress)
-	}
+	p.PriceSource = evidence.PriceSource(*vcpu, *egress)
 	p.VCPUHourUSD, p.EgressGBUSD = *vcpu, *egress
 	for _, kv := range splitComma(*decoders) {
 		f, dec, ok := strings.Cut(kv, "=")
@@ -92,6 +92,12 @@ func printAnswers(w io.Writer, e *evidence.Evidence) {
 		}
 		if len(a.Layers) > 0 {
 			fmt.Fprintf(w, "   Holds for %d layer(s): %s.\n", len(a.Layers), strings.Join(a.Layers, ", "))
+		}
+		if len(a.Images) > 0 {
+			fmt.Fprintf(w, "   Per image for %d image(s): %s.\n", len(a.Images), strings.Join(a.Images, ", "))
+		}
+		for _, n := range a.Notes {
+			fmt.Fprintf(w, "   Note: %s\n", n)
 		}
 		fmt.Fprintf(w, "   Method: %s\n", a.Method)
 	}
