@@ -30,8 +30,8 @@ func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 			"the layers it holds for (and the images, where it has figures per image) and, folded under it, how it was computed.",
 		"Prices, bandwidths and the client's decoders are assumptions. Prices: " + e.Params.Prices() + " Bandwidths: " +
 			strings.Join(bws, ", ") + ". Decoders: gzip " + e.Params.Decoders["gzip"] + ", zstd " + e.Params.Decoders["zstd"] +
-			". zbench evidence takes -vcpu-hour, -egress-gb, -bandwidth and -decoders to give your own, " +
-			"and writes all of it as JSON.",
+			". zbench report and zbench evidence take -vcpu-hour, -egress-gb, -bandwidth and -decoders to give your own; " +
+			"zbench evidence writes all of it as JSON.",
 	}}
 	for _, a := range e.Answers() {
 		s.Blocks = append(s.Blocks, Block{Heading: a.Question})

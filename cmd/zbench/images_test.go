@@ -205,3 +205,49 @@ func TestRunRecordsImages(t *testing.T) {
 		}
 	}
 }
+
+// TestReportPrices gives zbench report its own prices: the report states
+// them and their source; bad values are usage errors.
+func TestReportPrices(t *testing.T) {
+	dir := t.TempDir()
+	layer := write(t, dir, "app-layer.tar.gz", gz(tarLayer(t, 6)))
+	out := filepath.Join(dir, "run")
+	if code, _, stderr := zbench(t, context.Background(), append(append([]string{"run", "-o", out}, fastArgs...), layer)...); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	html := filepath.Join(dir, "r.html")
+	code, _, stderr := zbench(t, context.Background(), "report", "-o", html, "-assets", "none",
+		"-vcpu-hour", "0.0123", "-egress-gb", "0.0456", "-bandwidth", "1Gbit,25Gbit", out)
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"$0.0123 per vCPU-hour and $0.0456 per GB (10^9 bytes) of egress. Source: given on the command line",
+		"× $0.0123 per vCPU-hour", "priced at $0.0456 per GB", "At 25 Gbit/s, gzip as published takes",
+		"No image membership in these runs: layers were given as files",
+	} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if bytes.Contains(page, []byte("At 100 Mbit/s")) {
+		t.Error("the report uses the default bandwidths")
+	}
+
+	for _, args := range [][]string{
+		{"-vcpu-hour", "-1"}, {"-egress-gb", "abc"}, {"-vcpu-hour", "NaN"}, {"-egress-gb", "+Inf"},
+		{"-bandwidth", "fast"}, {"-decoders", "gzip"},
+	} {
+		a := append(append([]string{"report", "-o", filepath.Join(dir, "bad.html")}, args...), out)
+		if code, _, _ := zbench(t, context.Background(), a...); code != 2 {
+			t.Errorf("zbench %s: exit %d, want 2", strings.Join(a, " "), code)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.html")); err == nil {
+		t.Error("a report with bad prices was written")
+	}
+}
