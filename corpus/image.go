@@ -58,6 +58,10 @@ type ImageLayer struct {
 	// Err is why the blob could not be fetched; Load of its entry fails
 	// with it.
 	Err error
+	// Entry is the name of the entry that measures the layer, set by
+	// Resolver.Resolve (and Entries): its own, or, for a blob that an
+	// earlier layer has, that layer's. Empty for a layer skipped.
+	Entry string
 
 	// origin overrides Repo@Digest as the entry's Origin (an archive
 	// member).
@@ -72,44 +76,50 @@ type ImageLayer struct {
 // digest and the config's diffID to check.
 func (img *Image) Entries() []Entry {
 	if img.Err != nil {
-		return []Entry{{
-			Name: CleanName(img.Name), Origin: img.Source,
-			Layer: errLayer{img.Err}, FromImage: true,
-		}}
+		return []Entry{img.errEntry()}
 	}
 	var es []Entry
 	for _, l := range img.Layers {
-		if l.Skip != "" {
-			continue
+		if l.Skip == "" {
+			es = append(es, img.entry(l))
 		}
-		e := Entry{
-			Name:      CleanName(img.Name + "-l" + strconv.Itoa(l.Index)),
-			Origin:    img.Repo + "@" + l.Digest.String(),
-			Digest:    l.Digest,
-			DiffID:    l.DiffID,
-			FromImage: true,
-		}
-		if l.origin != "" {
-			e.Origin = l.origin
-		}
-		switch {
-		case l.Err != nil:
-			e.Layer = errLayer{l.Err}
-		case l.open == nil:
-			e.Layer = errLayer{fmt.Errorf("blob %s was not fetched", l.Digest)}
-		default:
-			bl := &blobLayer{open: l.open, size: l.Size}
-			if l.Digest != (v1.Hash{}) {
-				bl.digestOnce.Do(func() { bl.digest = l.Digest })
-			}
-			if l.DiffID != (v1.Hash{}) {
-				bl.diffIDOnce.Do(func() { bl.diffID = l.DiffID })
-			}
-			e.Layer = &typedLayer{blobLayer: bl, mediaType: l.MediaType}
-		}
-		es = append(es, e)
 	}
 	return es
+}
+
+// errEntry is the one entry of an image that could not be resolved.
+func (img *Image) errEntry() Entry {
+	return Entry{Name: CleanName(img.Name), Origin: img.Source, Layer: errLayer{img.Err}, FromImage: true}
+}
+
+// entry is the entry of layer l of img.
+func (img *Image) entry(l ImageLayer) Entry {
+	e := Entry{
+		Name:      CleanName(img.Name + "-l" + strconv.Itoa(l.Index)),
+		Origin:    img.Repo + "@" + l.Digest.String(),
+		Digest:    l.Digest,
+		DiffID:    l.DiffID,
+		FromImage: true,
+	}
+	if l.origin != "" {
+		e.Origin = l.origin
+	}
+	switch {
+	case l.Err != nil:
+		e.Layer = errLayer{l.Err}
+	case l.open == nil:
+		e.Layer = errLayer{fmt.Errorf("blob %s was not fetched", l.Digest)}
+	default:
+		bl := &blobLayer{open: l.open, size: l.Size}
+		if l.Digest != (v1.Hash{}) {
+			bl.digestOnce.Do(func() { bl.digest = l.Digest })
+		}
+		if l.DiffID != (v1.Hash{}) {
+			bl.diffIDOnce.Do(func() { bl.diffID = l.DiffID })
+		}
+		e.Layer = &typedLayer{blobLayer: bl, mediaType: l.MediaType}
+	}
+	return e
 }
 
 // typedLayer is a blob whose media type the manifest gives.
@@ -174,18 +184,37 @@ type imageSource interface {
 }
 
 // entriesOf lists the entries of images, each blob once: a layer whose
-// digest an earlier layer has is left out, with a note.
-func (r *Resolver) entriesOf(images []*Image, seen map[v1.Hash]string) []Entry {
+// digest an earlier layer has (seen maps digests to the names of the
+// entries that have them) is left out, with a note. Names are made unique
+// with Key and used. Each layer's Entry is set to the name of the entry
+// that measures it.
+func (r *Resolver) entriesOf(images []*Image, seen map[v1.Hash]string, used map[string]bool) []Entry {
 	var es []Entry
 	for _, img := range images {
-		for _, e := range img.Entries() {
+		if img.Err != nil {
+			e := img.errEntry()
+			e.Name = Key(e.Name, used)
+			es = append(es, e)
+			continue
+		}
+		for i := range img.Layers {
+			l := &img.Layers[i]
+			if l.Skip != "" {
+				continue
+			}
+			e := img.entry(*l)
 			if e.Digest != (v1.Hash{}) {
 				if first, ok := seen[e.Digest]; ok {
 					r.note("layer %s: same blob as %s (%s); measured once", e.Name, first, e.Digest)
+					l.Entry = first
 					continue
 				}
+			}
+			e.Name = Key(e.Name, used)
+			if e.Digest != (v1.Hash{}) {
 				seen[e.Digest] = e.Name
 			}
+			l.Entry = e.Name
 			es = append(es, e)
 		}
 	}

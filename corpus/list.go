@@ -253,6 +253,15 @@ func (r *Resolver) ParseAll(args []string) ([]Source, error) {
 // then each blob is listed once, however many images or sources share it
 // (with a note), and every name is made unique with Key.
 func (r *Resolver) Entries(ctx context.Context, srcs []Source) ([]Entry, error) {
+	es, _, err := r.Resolve(ctx, srcs)
+	return es, err
+}
+
+// Resolve is Entries, and also returns the images the SOURCEs named, in
+// order, each layer's Entry set to the name of the entry that measures it
+// (see ImageLayer.Entry). Layers of sources that are not images (files,
+// directories, builtin) belong to no image.
+func (r *Resolver) Resolve(ctx context.Context, srcs []Source) ([]Entry, []*Image, error) {
 	var images []*Image
 	type part struct {
 		images []*Image
@@ -263,7 +272,7 @@ func (r *Resolver) Entries(ctx context.Context, srcs []Source) ([]Entry, error) 
 		if is, ok := src.(imageSource); ok {
 			imgs, err := is.resolve(ctx)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			parts[i].images = imgs
 			images = append(images, imgs...)
@@ -275,26 +284,25 @@ func (r *Resolver) Entries(ctx context.Context, srcs []Source) ([]Entry, error) 
 		parts[i].plain = []Source{src}
 	}
 	if err := r.Fetch(ctx, images); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	seen := map[v1.Hash]string{}
 	used := map[string]bool{}
 	var out []Entry
 	for _, p := range parts {
-		es := r.entriesOf(p.images, seen)
+		out = append(out, r.entriesOf(p.images, seen, used)...)
 		for _, src := range p.plain {
 			more, err := src.Layers(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("source %q: %w", src.Name(), err)
+				return nil, nil, fmt.Errorf("source %q: %w", src.Name(), err)
 			}
-			es = append(es, more...)
-		}
-		for _, e := range es {
-			e.Name = Key(e.Name, used)
-			out = append(out, e)
+			for _, e := range more {
+				e.Name = Key(e.Name, used)
+				out = append(out, e)
+			}
 		}
 	}
-	return out, nil
+	return out, images, nil
 }
 
 // Images resolves the images of srcs and fetches their layers together;

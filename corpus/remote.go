@@ -603,7 +603,7 @@ func (r *Resolver) layersOf(ctx context.Context, s imageSource) ([]Entry, error)
 	if err != nil {
 		return nil, err
 	}
-	es := r.entriesOf(images, map[v1.Hash]string{})
+	es := r.entriesOf(images, map[v1.Hash]string{}, map[string]bool{})
 	if len(es) == 0 {
 		return nil, fmt.Errorf("source %q: no layers to measure", s.Name())
 	}

@@ -365,3 +365,43 @@ func TestFetchInterrupted(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestResolveImages checks that Resolve tells each image layer the name
+// it is measured as: its own, the first image's for the shared base layer,
+// and a name made unique where a file took it first. The file belongs to
+// no image.
+func TestResolveImages(t *testing.T) {
+	fr := newFaultyRegistry(t)
+	app, tool, _ := sampleImages(t, fr)
+	file := filepath.Join(t.TempDir(), "app-v1-l1.tar.gz")
+	os.WriteFile(file, gzipOf(t, tarOf(t, "x", "a file named as a layer of app")), 0o644)
+	r, _ := testResolver(t, Options{CacheDir: t.TempDir()})
+	srcs, err := r.ParseAll([]string{file, app, tool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, images, err := r.Resolve(context.Background(), srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	if got, want := strings.Join(names, " "), "app-v1-l1 app-v1-l0 app-v1-l1-2 app-v1-l2 tool-v2-l1"; got != want {
+		t.Errorf("entries %s, want %s", got, want)
+	}
+	if len(images) != 2 {
+		t.Fatalf("%d images, want app and tool", len(images))
+	}
+	want := map[string]string{"app-v1": "app-v1-l0 app-v1-l1-2 app-v1-l2", "tool-v2": "app-v1-l0 tool-v2-l1"}
+	for _, img := range images {
+		var ls []string
+		for _, l := range img.Layers {
+			ls = append(ls, l.Entry)
+		}
+		if got := strings.Join(ls, " "); got != want[img.Name] || img.Platform != "linux/amd64" || !strings.Contains(img.Ref, "@sha256:") {
+			t.Errorf("image %s (%s, %s): layers measured as %s, want %s", img.Name, img.Ref, img.Platform, got, want[img.Name])
+		}
+	}
+}

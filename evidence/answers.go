@@ -3,6 +3,7 @@ package evidence
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,8 +18,10 @@ type Answer struct {
 	Answer []string `json:"answer"`
 	// Figures are the headline numbers of Answer, for charts or tables.
 	Figures []Figure `json:"figures,omitempty"`
-	// Layers are the layers the answer holds for.
+	// Layers are the layers the answer holds for; Images the images its
+	// per-image figures hold for (none where it has none).
 	Layers []string `json:"layers"`
+	Images []string `json:"images,omitempty"`
 	// Method says how the numbers were computed and measured.
 	Method string `json:"method"`
 	// Tables hold the supporting numbers.
@@ -171,12 +174,13 @@ func isDefaultZstd(e Encoder) bool {
 
 func (e *Evidence) pullAnswer() Answer {
 	pt := e.Pull
-	a := Answer{ID: "pull-time", Layers: pt.Layers, Method: pt.Method, Notes: pt.Excluded}
+	a := Answer{ID: "pull-time", Layers: pt.Layers, Images: pt.Images, Method: pt.Method,
+		Notes: slices.Concat(pt.Excluded, pt.ExcludedImages)}
 	var bws []string
 	for _, b := range e.Params.Bandwidths {
 		bws = append(bws, b.String())
 	}
-	a.Question = fmt.Sprintf("How long does pulling the layers take at %s, download and decode overlapped and not, gzip as published against each recompression?",
+	a.Question = fmt.Sprintf("How long does pulling the layers take at %s, per image and for the corpus, download and decode overlapped and not, gzip as published against each recompression?",
 		strings.Join(bws, ", "))
 	if len(pt.Corpus) == 0 {
 		a.Empty = true
@@ -207,8 +211,17 @@ func (e *Evidence) pullAnswer() Answer {
 			s += fmt.Sprintf(" The fastest recompression to pull is %s: %s (%s, %s), %s sequential (%s).", best.Setting,
 				secs(best.OverlappedS), change(best.VsPublished), bound, secs(best.SequentialS), change(best.VsPublishedSequential))
 			a.Figures = append(a.Figures, fig(best.Setting+", "+bw+", overlapped", best.OverlappedS, "s", secs(best.OverlappedS)))
+			s += pullPerImage(pt, bw, best.Setting)
+		} else {
+			s += pullPerImage(pt, bw, "")
 		}
 		a.Answer = append(a.Answer, s)
+	}
+	switch {
+	case len(e.Images) == 0:
+		a.Answer = append(a.Answer, noImages)
+	case len(pt.Images) == 0:
+		a.Answer = append(a.Answer, "No image has all its layers among these, so there are no per-image figures: see the notes.")
 	}
 	t := Table{Caption: "Pull time of the corpus, overlapped (change against gzip as published) / sequential",
 		Header: []string{"setting", "decoder", "compressed", "decode MB/s"}}
@@ -229,7 +242,79 @@ func (e *Evidence) pullAnswer() Answer {
 		t.Rows = append(t.Rows, row)
 	}
 	a.Tables = append(a.Tables, t)
+	if len(pt.PerImage) > 0 {
+		it := Table{Caption: "Pull time per image, overlapped (change against gzip as published) / sequential",
+			Header: append([]string{"image", "setting", "decoder", "compressed", "decode MB/s"}, bws...)}
+		byBW := map[string][]PullRow{}
+		for _, r := range pt.PerImage {
+			byBW[r.Bandwidth] = append(byBW[r.Bandwidth], r)
+		}
+		for i, r0 := range byBW[bws[0]] {
+			row := []string{r0.Image, r0.Setting, r0.Decoder, mb(r0.CompressedBytes), sig(r0.DecodeMBps, 4)}
+			for _, bw := range bws {
+				r := byBW[bw][i]
+				cell := secs(r.OverlappedS)
+				if r.Encoder != nil {
+					cell += " (" + change(r.VsPublished) + ")"
+				}
+				row = append(row, cell+" / "+secs(r.SequentialS))
+			}
+			it.Rows = append(it.Rows, row)
+		}
+		a.Tables = append(a.Tables, it)
+	}
 	return a
+}
+
+// pullPerImage is the sentence of the per-image pull times at bandwidth
+// bw: gzip as published, and setting (the fastest over the corpus) when
+// not empty. It is empty when there are no per-image rows.
+func pullPerImage(pt *PullTime, bw, setting string) string {
+	var pub, set []PullRow
+	for _, r := range pt.PerImage {
+		switch {
+		case r.Bandwidth != bw:
+		case r.Encoder == nil:
+			pub = append(pub, r)
+		case r.Setting == setting:
+			set = append(set, r)
+		}
+	}
+	switch {
+	case len(pub) == 0:
+		return ""
+	case len(pub) == 1:
+		s := fmt.Sprintf(" For image %s, gzip as published takes %s overlapped (%s sequential)", pub[0].Image, secs(pub[0].OverlappedS), secs(pub[0].SequentialS))
+		if len(set) == 1 {
+			s += fmt.Sprintf(", %s %s (%s)", setting, secs(set[0].OverlappedS), change(set[0].VsPublished))
+		}
+		return s + "."
+	}
+	s := fmt.Sprintf(" Per image (%d), overlapped, gzip as published takes %s", len(pub),
+		spread(pub, func(r PullRow) float64 { return r.OverlappedS }, func(r PullRow) string { return r.Image }, secs))
+	if len(set) > 0 {
+		s += fmt.Sprintf("; with %s the change is %s", setting,
+			spread(set, func(r PullRow) float64 { return r.VsPublished }, func(r PullRow) string { return r.Image }, change))
+	}
+	return s + "."
+}
+
+// spread describes the range of v over rows: "from 1.2 s (a) to 3.4 s
+// (b)", or "1.2 s for each" when they read the same.
+func spread[R any](rows []R, v func(R) float64, name func(R) string, format func(float64) string) string {
+	lo, hi := rows[0], rows[0]
+	for _, r := range rows {
+		if v(r) < v(lo) {
+			lo = r
+		}
+		if v(r) > v(hi) {
+			hi = r
+		}
+	}
+	if format(v(lo)) == format(v(hi)) {
+		return format(v(lo)) + " for each"
+	}
+	return fmt.Sprintf("from %s (%s) to %s (%s)", format(v(lo)), name(lo), format(v(hi)), name(hi))
 }
 
 func (e *Evidence) economicsAnswer() Answer {
@@ -290,8 +375,8 @@ func (e *Evidence) economicsAnswer() Answer {
 
 func (e *Evidence) storageAnswer() Answer {
 	st := e.Storage
-	a := Answer{ID: "publishing-both", Question: "What does publishing both gzip and zstd cost in storage, against gzip alone?",
-		Layers: st.Layers, Method: st.Method}
+	a := Answer{ID: "publishing-both", Question: "What does publishing both gzip and zstd cost in storage, against gzip alone, per image?",
+		Layers: st.Layers, Images: st.Images, Method: st.Method, Notes: st.ExcludedImages}
 	if len(st.Corpus) == 0 {
 		a.Empty = true
 		a.Answer = []string{"No zstd encoder measured over layers published as gzip: nothing to compute."}
@@ -308,19 +393,67 @@ func (e *Evidence) storageAnswer() Answer {
 	}
 	a.Answer = []string{fmt.Sprintf("Storing a zstd copy next to the %s of gzip adds %s (%s, %s) to %s (%s, %s).",
 		mb(lo.PublishedBytes), pct(lo.OverheadPct), lo.Encoder, mb(lo.AddedBytes), pct(hi.OverheadPct), hi.Encoder, mb(hi.AddedBytes))}
+	if lo.Encoder == hi.Encoder {
+		a.Answer = []string{fmt.Sprintf("Storing a zstd copy next to the %s of gzip adds %s (%s, %s).",
+			mb(lo.PublishedBytes), pct(lo.OverheadPct), lo.Encoder, mb(lo.AddedBytes))}
+	}
 	a.Figures = append(a.Figures, fig("least overhead ("+lo.Encoder.String()+")", lo.OverheadPct, "%", pct(lo.OverheadPct)),
 		fig("most overhead ("+hi.Encoder.String()+")", hi.OverheadPct, "%", pct(hi.OverheadPct)))
+	switch {
+	case len(e.Images) == 0:
+		a.Answer = append(a.Answer, noImages)
+	case len(st.Images) == 0:
+		a.Answer = append(a.Answer, "No image has all its layers among these, so there are no per-image figures: see the notes.")
+	default:
+		a.Answer = append(a.Answer, storagePerImage(st, lo.Encoder, hi.Encoder))
+	}
 	t := Table{Caption: "Storage of gzip as published plus each zstd encoder's output", Header: []string{"encoder", "gzip", "zstd added", "total", "overhead"}}
 	for _, r := range st.Corpus {
 		t.Rows = append(t.Rows, []string{r.Encoder.String(), mb(r.PublishedBytes), mb(r.AddedBytes), mb(r.TotalBytes), pct(r.OverheadPct)})
 	}
 	a.Tables = append(a.Tables, t)
+	if len(st.PerImage) > 0 {
+		it := Table{Caption: "Per image", Header: []string{"image", "encoder", "gzip", "zstd added", "total", "overhead"}}
+		for _, r := range st.PerImage {
+			it.Rows = append(it.Rows, []string{r.Image, r.Encoder.String(), mb(r.PublishedBytes), mb(r.AddedBytes), mb(r.TotalBytes), pct(r.OverheadPct)})
+		}
+		a.Tables = append(a.Tables, it)
+	}
 	pl := Table{Caption: "Per layer", Header: []string{"layer", "encoder", "gzip", "zstd added", "overhead"}}
 	for _, r := range st.PerLayer {
 		pl.Rows = append(pl.Rows, []string{r.Layer, r.Encoder.String(), mb(r.PublishedBytes), mb(r.AddedBytes), pct(r.OverheadPct)})
 	}
 	a.Tables = append(a.Tables, pl)
 	return a
+}
+
+// storagePerImage is the sentence of the per-image storage overhead with
+// the encoders of least and most overhead over the corpus.
+func storagePerImage(st *Storage, lo, hi Encoder) string {
+	rowsOf := func(e Encoder) []StorageRow {
+		var rows []StorageRow
+		for _, r := range st.PerImage {
+			if r.Encoder == e {
+				rows = append(rows, r)
+			}
+		}
+		return rows
+	}
+	overhead := func(r StorageRow) float64 { return r.OverheadPct }
+	image := func(r StorageRow) string { return r.Image }
+	if len(st.Images) == 1 {
+		l, h := rowsOf(lo)[0], rowsOf(hi)[0]
+		s := fmt.Sprintf("For image %s (%s of gzip), the zstd copy adds %s with %s", l.Image, mb(l.PublishedBytes), pct(l.OverheadPct), lo)
+		if hi != lo {
+			s += fmt.Sprintf(" and %s with %s", pct(h.OverheadPct), hi)
+		}
+		return s + "."
+	}
+	s := fmt.Sprintf("Per image (%d), the zstd copy adds %s with %s", len(st.Images), spread(rowsOf(lo), overhead, image, pct), lo)
+	if hi != lo {
+		s += fmt.Sprintf(", and %s with %s", spread(rowsOf(hi), overhead, image, pct), hi)
+	}
+	return s + "."
 }
 
 func (e *Evidence) determinismAnswer() Answer {

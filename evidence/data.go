@@ -73,9 +73,12 @@ type data struct {
 	// duplicates counts cells measured in more than one run: the first
 	// run's are used.
 	duplicates int
-	loadFails  []string
+	loadFails  []loadFail
 	formats    map[string]string // codec → format, made by formatOf
 }
+
+// A loadFail is a layer that failed to load, and why.
+type loadFail struct{ name, err string }
 
 // index summarises the runs' records into cells. A cell measured in more
 // than one run is taken from the first.
@@ -96,7 +99,7 @@ func index(runs []Run) *data {
 			if k.Op == results.OpLoad {
 				for _, rec := range recs {
 					if rec.Err != "" {
-						d.loadFails = append(d.loadFails, fmt.Sprintf("%s: %s", k.Layer, rec.Err))
+						d.loadFails = append(d.loadFails, loadFail{k.Layer, rec.Err})
 					}
 				}
 				continue

@@ -17,7 +17,10 @@
 //     ([PullTime]); the CPU and price of converting gzip to each encoder's
 //     output, the egress and client CPU it saves per pull, and the pulls
 //     that pay for it ([Economics]); the storage of publishing both
-//     ([Storage]). Over every layer: the interop matrix of every encoder
+//     ([Storage]). Pull time and storage are also given per image, for
+//     the images the runs recorded in env.json ([ImageInfo]): an image's
+//     figure sums its layers, each blob once, and an image some layer of
+//     which is missing is left out with the reason. Over every layer: the interop matrix of every encoder
 //     and decoder ([Interop]); buildkit's compression-level mapping and the
 //     libzstd level each klauspost level matches ([Levels]); and the
 //     determinism matrix's summary ([DeterminismSummary]).

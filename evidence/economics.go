@@ -61,8 +61,8 @@ func economics(d *data, layers []string, p Params) *Economics {
 		"/ 3600 × $%.4g per vCPU-hour (one CPU second = one vCPU second). Each pull of the new blob instead of the published "+
 		"one downloads the difference in compressed size, priced at $%.4g per GB (10^9 bytes) of egress; pulls to pay is "+
 		"the conversion's price over the egress saved per pull. Client CPU saved per pull is the decode CPU of the "+
-		"published gzip (%s) minus that of the new blob (%s for zstd, %s for gzip), from the same run. %s",
-		gz, p.VCPUHourUSD, p.EgressGBUSD, gz, p.Decoders["zstd"], gz, p.PriceSource)
+		"published gzip (%s) minus that of the new blob (%s for zstd, %s for gzip), from the same run. Prices: %s",
+		gz, p.VCPUHourUSD, p.EgressGBUSD, gz, p.Decoders["zstd"], gz, p.Prices())
 	if len(layers) == 0 {
 		return ec
 	}
@@ -129,20 +129,41 @@ type Storage struct {
 	// PerLayer one per setting and layer.
 	Corpus   []StorageRow `json:"corpus"`
 	PerLayer []StorageRow `json:"per_layer"`
-	Method   string       `json:"method"`
+	// Images are the images whose layers are all among Layers, and
+	// PerImage one row per setting and image, summed over its layers;
+	// ExcludedImages are the others, with the reason.
+	Images         []string     `json:"images,omitempty"`
+	PerImage       []StorageRow `json:"per_image,omitempty"`
+	ExcludedImages []string     `json:"excluded_images,omitempty"`
+	Method         string       `json:"method"`
 }
 
 // A StorageRow is the storage of gzip as published plus one encoder's
 // output, against gzip alone.
 type StorageRow struct {
 	Encoder         Encoder `json:"encoder"`
-	Layer           string  `json:"layer,omitempty"` // empty for the corpus
+	Layer           string  `json:"layer,omitempty"` // empty for the corpus and an image
+	Image           string  `json:"image,omitempty"` // set for an image
 	PublishedBytes  int64   `json:"published_bytes"`
 	AddedBytes      int64   `json:"added_bytes"`
 	TotalBytes      int64   `json:"total_bytes"`
 	OverheadPct     float64 `json:"overhead_pct"` // AddedBytes over PublishedBytes
 	RawBytes        int64   `json:"raw_bytes"`
 	OverheadOfRawPc float64 `json:"overhead_of_raw_pct"` // TotalBytes over RawBytes
+}
+
+// add sums the bytes of a layer's row into t.
+func (t *StorageRow) add(r StorageRow) {
+	t.PublishedBytes += r.PublishedBytes
+	t.AddedBytes += r.AddedBytes
+	t.TotalBytes += r.TotalBytes
+	t.RawBytes += r.RawBytes
+}
+
+// total sets the percentages of a sum of layers.
+func (t *StorageRow) total() {
+	t.OverheadPct = 100 * float64(t.AddedBytes) / float64(t.PublishedBytes)
+	t.OverheadOfRawPc = 100 * float64(t.TotalBytes) / float64(t.RawBytes)
 }
 
 func storage(d *data, layers []string) *Storage {
@@ -172,18 +193,43 @@ func storage(d *data, layers []string) *Storage {
 			r.OverheadPct = 100 * float64(r.AddedBytes) / float64(pub)
 			r.OverheadOfRawPc = 100 * float64(r.TotalBytes) / float64(r.RawBytes)
 			rows = append(rows, r)
-			total.PublishedBytes += r.PublishedBytes
-			total.AddedBytes += r.AddedBytes
-			total.TotalBytes += r.TotalBytes
-			total.RawBytes += r.RawBytes
+			total.add(r)
 		}
 		if !complete {
 			continue
 		}
-		total.OverheadPct = 100 * float64(total.AddedBytes) / float64(total.PublishedBytes)
-		total.OverheadOfRawPc = 100 * float64(total.TotalBytes) / float64(total.RawBytes)
+		total.total()
 		st.Corpus = append(st.Corpus, total)
 		st.PerLayer = append(st.PerLayer, rows...)
 	}
 	return st
+}
+
+// perImage adds a row per setting and image of in, summed from the
+// per-layer rows, and the images excluded with the reason.
+func (st *Storage) perImage(in []ImageInfo, excluded []string) {
+	st.Method += imagesMethod
+	st.ExcludedImages = excluded
+	if len(st.Corpus) == 0 {
+		return
+	}
+	st.Images = imageNames(in)
+	type key struct {
+		enc   Encoder
+		layer string
+	}
+	byKey := map[key]StorageRow{}
+	for _, r := range st.PerLayer {
+		byKey[key{r.Encoder, r.Layer}] = r
+	}
+	for _, c := range st.Corpus {
+		for _, img := range in {
+			r := StorageRow{Encoder: c.Encoder, Image: img.Name}
+			for _, l := range img.Layers {
+				r.add(byKey[key{c.Encoder, l}])
+			}
+			r.total()
+			st.PerImage = append(st.PerImage, r)
+		}
+	}
 }

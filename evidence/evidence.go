@@ -17,7 +17,7 @@ import (
 )
 
 // Params are the assumptions the figures depend on; every one is a flag of
-// zbench evidence.
+// zbench evidence and zbench report.
 type Params struct {
 	// Bandwidths are the link speeds pull time is computed at.
 	Bandwidths []Bandwidth `json:"bandwidths"`
@@ -48,12 +48,41 @@ const (
 	// DefaultEgressGBUSD is AWS data transfer out to the internet, first
 	// 10 TB a month, us-east-1.
 	DefaultEgressGBUSD = 0.09
+	// DefaultVCPUHourSource and DefaultEgressGBSource say where each
+	// default price comes from.
+	DefaultVCPUHourSource = "AWS EC2 on-demand c5.2xlarge, us-east-1, Linux, $0.34/hour for 8 vCPUs = $0.0425 per vCPU-hour"
+	DefaultEgressGBSource = "AWS data transfer out to the internet, first 10 TB/month, us-east-1, $0.09 per GB"
 	// DefaultPriceSource says so.
 	DefaultPriceSource = "assumed list prices of one public cloud, to override with -vcpu-hour and -egress-gb: " +
-		"AWS EC2 on-demand c5.2xlarge, us-east-1, Linux, $0.34/hour for 8 vCPUs = $0.0425 per vCPU-hour; " +
-		"AWS data transfer out to the internet, first 10 TB/month, $0.09 per GB. Not fetched by zbench; " +
+		DefaultVCPUHourSource + "; " + DefaultEgressGBSource + ". Not fetched by zbench; " +
 		"prices change, and committed-use, spot and CDN prices are much lower."
 )
+
+// PriceSource says where the prices come from: DefaultPriceSource for the
+// defaults; else which were given (on the command line) and, for a default
+// kept, its source.
+func PriceSource(vcpuHourUSD, egressGBUSD float64) string {
+	if vcpuHourUSD == DefaultVCPUHourUSD && egressGBUSD == DefaultEgressGBUSD {
+		return DefaultPriceSource
+	}
+	var given []string
+	dflt := ""
+	if vcpuHourUSD != DefaultVCPUHourUSD {
+		given = append(given, "$"+strconv.FormatFloat(vcpuHourUSD, 'g', -1, 64)+" per vCPU-hour")
+	} else {
+		dflt = DefaultVCPUHourSource
+	}
+	if egressGBUSD != DefaultEgressGBUSD {
+		given = append(given, "$"+strconv.FormatFloat(egressGBUSD, 'g', -1, 64)+" per GB of egress")
+	} else {
+		dflt = DefaultEgressGBSource
+	}
+	s := "given on the command line: " + strings.Join(given, ", ")
+	if dflt != "" {
+		s += "; the other is the default, an assumed list price not fetched by zbench: " + dflt
+	}
+	return s + "."
+}
 
 // DefaultBandwidths are 100 Mbit/s, 1 Gbit/s and 10 Gbit/s.
 func DefaultBandwidths() []Bandwidth {
@@ -76,6 +105,16 @@ func DefaultParams() Params {
 		PriceSource: DefaultPriceSource,
 		Decoders:    DefaultDecoders(),
 	}
+}
+
+// Prices states the prices as used and their source, for people.
+func (p Params) Prices() string {
+	s := fmt.Sprintf("$%s per vCPU-hour and $%s per GB (10^9 bytes) of egress. Source: %s",
+		strconv.FormatFloat(p.VCPUHourUSD, 'g', -1, 64), strconv.FormatFloat(p.EgressGBUSD, 'g', -1, 64), p.PriceSource)
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // ParseBandwidths parses a comma-separated list of link speeds: a number
@@ -129,6 +168,9 @@ type Evidence struct {
 	Params Params      `json:"params"`
 	Runs   []RunInfo   `json:"runs"`
 	Layers []LayerInfo `json:"layers"`
+	// Images are the images the runs recorded (env.json), with the layers
+	// they are made of; none when every layer was given as a file.
+	Images []ImageInfo `json:"images,omitempty"`
 
 	Sizes       *Sizes              `json:"sizes"`
 	Pull        *PullTime           `json:"pull_time"`
@@ -179,7 +221,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		p.Decoders = DefaultDecoders()
 	}
 	if p.PriceSource == "" {
-		p.PriceSource = "given with -vcpu-hour and -egress-gb"
+		p.PriceSource = PriceSource(p.VCPUHourUSD, p.EgressGBUSD)
 	}
 	if p.VCPUHourUSD < 0 || p.EgressGBUSD < 0 || math.IsNaN(p.VCPUHourUSD) || math.IsNaN(p.EgressGBUSD) {
 		return nil, errors.New("prices must not be negative")
@@ -198,26 +240,48 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		e.Notes = append(e.Notes, fmt.Sprintf("%d cell(s) were measured in more than one run; the first run's are used", d.duplicates))
 	}
 	for _, f := range d.loadFails {
-		e.Notes = append(e.Notes, "layer failed to load: "+f)
+		e.Notes = append(e.Notes, "layer failed to load: "+f.name+": "+f.err)
 	}
 	gz := p.Decoders["gzip"]
 	var gzLayers []string
+	left := map[string]string{} // layer → why it is left out
 	for _, l := range d.layers {
 		switch {
 		case l.format == "gzip" && d.originalCell(gz, l.name).ok():
 			gzLayers = append(gzLayers, l.name)
+			continue
 		case l.format == "gzip":
+			left[l.name] = fmt.Sprintf("has no decode-original cell of %s that succeeded", gz)
 			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: no decode-original cell of %s that succeeded; left out of pull time, economics and storage", l.name, gz))
 		case l.format == "":
+			left[l.name] = "was published in a format no decoder of the run read (or decode-original did not run)"
 			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: published in a format no decoder of the run read (or decode-original did not run); left out of pull time, economics and storage", l.name))
 		default:
+			left[l.name] = fmt.Sprintf("was published as %s, not gzip", l.format)
 			e.Notes = append(e.Notes, fmt.Sprintf("layer %s: published as %s, not gzip; left out of pull time, economics and storage, which start from gzip as published", l.name, l.format))
 		}
 	}
+	why := func(layer string) string {
+		if w, ok := left[layer]; ok {
+			return w
+		}
+		for _, f := range d.loadFails {
+			if f.name == layer {
+				return "failed to load: " + f.err
+			}
+		}
+		return "was not measured in these runs"
+	}
+	e.Images = images(runs)
 	e.Sizes = sizes(d, gzLayers)
 	e.Pull = pullTime(d, gzLayers, p)
 	e.Economics = economics(d, gzLayers, p)
 	e.Storage = storage(d, gzLayers)
+	if len(e.Images) > 0 {
+		in, excluded := imagesOver(e.Images, gzLayers, why)
+		e.Pull.perImage(in, excluded)
+		e.Storage.perImage(in, excluded)
+	}
 	e.Interop = interop(d)
 	e.Levels = levels(d)
 	e.Determinism = summarizeDeterminism(m)

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -392,5 +393,188 @@ func TestNotGzipLayersAreNoted(t *testing.T) {
 	}
 	if strings.Join(e.Pull.Layers, ",") != "a,b" {
 		t.Errorf("pull layers %q", e.Pull.Layers)
+	}
+}
+
+// withImages is the synthetic run with images over its layers: both
+// share layer a (measured once); lone lists a twice; others cannot have
+// per-image figures.
+func withImages() Run {
+	run := synthetic()
+	run.Records = append(run.Records, mk(results.OpEncode, "xz-layer", "zstd-cgo", "", "3", 1000, 300).at([]int64{1000}, []int64{1000}).records()...)
+	l := func(name string) results.ImageLayer { return results.ImageLayer{Layer: name, Digest: "sha256:" + name} }
+	empty := results.ImageLayer{Layer: "e", Digest: "sha256:e", Empty: true}
+	run.Env.Images = []results.Image{
+		{Ref: "app:1@sha256:01", Name: "app", Platform: "linux/amd64", Layers: []results.ImageLayer{l("a"), empty, l("b")}},
+		{Ref: "base:1@sha256:02", Name: "base", Platform: "linux/amd64", Layers: []results.ImageLayer{l("a"), l("a")}},
+		{Ref: "xz:1@sha256:03", Name: "xz", Layers: []results.ImageLayer{l("a"), l("xz-layer")}},
+		{Ref: "win:1@sha256:04", Name: "win", Layers: []results.ImageLayer{{Digest: "sha256:f", Skip: "foreign (non-distributable) layer"}, l("b")}},
+		{Ref: "gone:1@sha256:05", Name: "gone", Layers: []results.ImageLayer{l("a"), l("never-measured")}},
+		{Ref: "broken", Name: "broken", Err: "not found"},
+		{Ref: "app:1@sha256:01", Name: "app", Platform: "linux/amd64", Layers: []results.ImageLayer{l("a"), empty, l("b")}}, // twice: once
+	}
+	return run
+}
+
+// TestPerImage checks that an image's pull time and storage are the sums
+// of its layers' rows, each blob once, that the corpus counts a shared
+// layer once, and that images without all their layers are left out with
+// the reason.
+func TestPerImage(t *testing.T) {
+	e, err := Compute([]Run{withImages()}, nil, DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Images) != 6 {
+		t.Fatalf("%d images, want 6 (app recorded twice is one): %+v", len(e.Images), e.Images)
+	}
+	want := map[string][]string{"app": {"a", "b"}, "base": {"a"}}
+	pt := e.Pull
+	if strings.Join(pt.Images, ",") != "app,base" {
+		t.Errorf("pull-time images %q, want app,base", pt.Images)
+	}
+	excluded := strings.Join(pt.ExcludedImages, "\n")
+	for _, w := range []string{
+		"image xz: its layer xz-layer was published in a format no decoder of the run read",
+		"image win: its layer 0 (sha256:f) is not measured: foreign",
+		"image gone: its layer never-measured was not measured in these runs",
+		"image broken: it could not be resolved: not found",
+	} {
+		if !strings.Contains(excluded, w) {
+			t.Errorf("excluded images lack %q:\n%s", w, excluded)
+		}
+	}
+	if len(pt.ExcludedImages) != 4 {
+		t.Errorf("%d images excluded, want 4", len(pt.ExcludedImages))
+	}
+	// 2 settings (published, zstd-klauspost default) × 3 bandwidths × 2 images
+	if len(pt.PerImage) != 2*3*2 {
+		t.Errorf("%d per-image rows, want 12", len(pt.PerImage))
+	}
+	sum := func(setting, bw string, layers []string) (s PullRow) {
+		for _, r := range pt.PerLayer {
+			if r.Setting == setting && r.Bandwidth == bw && slices.Contains(layers, r.Layer) {
+				s.add(r)
+			}
+		}
+		return s
+	}
+	for _, r := range pt.PerImage {
+		what := r.Image + ", " + r.Setting + " at " + r.Bandwidth
+		s := sum(r.Setting, r.Bandwidth, want[r.Image])
+		if r.RawBytes != s.RawBytes || r.CompressedBytes != s.CompressedBytes {
+			t.Errorf("%s: %d raw, %d compressed bytes; its layers sum to %d, %d", what, r.RawBytes, r.CompressedBytes, s.RawBytes, s.CompressedBytes)
+		}
+		near(t, what+" download", r.DownloadS, s.DownloadS)
+		near(t, what+" decode", r.DecodeS, s.DecodeS)
+		near(t, what+" overlapped", r.OverlappedS, s.OverlappedS)
+		near(t, what+" sequential", r.SequentialS, s.SequentialS)
+		p := sum(publishedSetting, r.Bandwidth, want[r.Image])
+		near(t, what+" vs published", r.VsPublished, s.OverlappedS/p.OverlappedS)
+	}
+	// By hand: base is layer a alone, at 1 Gbit/s 10 s as published
+	// (decode-bound), 2 s as zstd-klauspost default.
+	for _, r := range pt.PerImage {
+		if r.Image == "base" && r.Bandwidth == "1 Gbit/s" {
+			if r.Encoder == nil {
+				near(t, "base as published at 1 Gbit/s", r.OverlappedS, 10)
+			} else {
+				near(t, "base as zstd-klauspost default at 1 Gbit/s", r.OverlappedS, 2.4)
+			}
+		}
+	}
+	// The corpus counts layer a once, though two images have it.
+	for _, r := range pt.Corpus {
+		if r.RawBytes != 1.5e9 {
+			t.Errorf("corpus %s at %s holds %d raw bytes, want 1.5e9: a and b once", r.Setting, r.Bandwidth, r.RawBytes)
+		}
+	}
+
+	st := e.Storage
+	if strings.Join(st.Images, ",") != "app,base" || len(st.ExcludedImages) != 4 {
+		t.Errorf("storage images %q, excluded %q", st.Images, st.ExcludedImages)
+	}
+	if len(st.PerImage) != 3*2 {
+		t.Errorf("%d per-image storage rows, want 3 zstd settings × 2 images", len(st.PerImage))
+	}
+	for _, r := range st.PerImage {
+		var s StorageRow
+		for _, l := range st.PerLayer {
+			if l.Encoder == r.Encoder && slices.Contains(want[r.Image], l.Layer) {
+				s.add(l)
+			}
+		}
+		if r.PublishedBytes != s.PublishedBytes || r.AddedBytes != s.AddedBytes || r.TotalBytes != s.TotalBytes || r.RawBytes != s.RawBytes {
+			t.Errorf("storage of %s with %s: %+v, its layers sum to %+v", r.Image, r.Encoder, r, s)
+		}
+		near(t, "overhead of "+r.Image, r.OverheadPct, 100*float64(s.AddedBytes)/float64(s.PublishedBytes))
+		if r.Image == "base" && r.Encoder.Codec == "zstd-klauspost" && (r.PublishedBytes != 400e6 || r.AddedBytes != 300e6) {
+			t.Errorf("base with zstd-klauspost: %+v, want 400 MB + 300 MB", r)
+		}
+	}
+
+	as := e.Answers()
+	pull, store := as[1], as[3]
+	if strings.Join(pull.Images, ",") != "app,base" || strings.Join(store.Images, ",") != "app,base" {
+		t.Errorf("answers hold for images %q and %q", pull.Images, store.Images)
+	}
+	text := strings.Join(pull.Answer, " ")
+	if !strings.Contains(text, "Per image (2), overlapped, gzip as published takes from 10.0 s (base) to 15.0 s (app); with zstd-klauspost default the change is −76.0% for each.") {
+		t.Errorf("pull answer: %q", text)
+	}
+	if !strings.Contains(strings.Join(pull.Notes, "\n"), "image xz:") {
+		t.Errorf("pull notes lack the excluded images: %q", pull.Notes)
+	}
+	var captions []string
+	for _, tb := range pull.Tables {
+		captions = append(captions, tb.Caption)
+		if strings.HasPrefix(tb.Caption, "Pull time per image") && (len(tb.Rows) != 4 || tb.Rows[0][0] != "app") {
+			t.Errorf("per-image table rows: %q", tb.Rows)
+		}
+	}
+	if !slices.ContainsFunc(captions, func(c string) bool { return strings.HasPrefix(c, "Pull time per image") }) {
+		t.Errorf("pull tables %q: none per image", captions)
+	}
+	if text := strings.Join(store.Answer, " "); !strings.Contains(text, "Per image (2), the zstd copy adds 73.5% for each with zstd-cgo 3, and 83.3% for each with zstd-cgo 1.") {
+		t.Errorf("storage answer: %q", text)
+	}
+	var html bytes.Buffer
+	if err := e.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html.String(), "Per image for 2 image(s): app, base.") {
+		t.Error("HTML does not name the images")
+	}
+}
+
+// TestNoImages checks that runs of layers given as files say so.
+func TestNoImages(t *testing.T) {
+	e, err := Compute([]Run{synthetic()}, nil, DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := e.Answers()
+	for _, a := range []Answer{as[1], as[3]} {
+		if !strings.Contains(strings.Join(a.Answer, " "), "No image membership in these runs: layers were given as files") || a.Images != nil {
+			t.Errorf("%s: %q, images %q", a.ID, a.Answer, a.Images)
+		}
+	}
+	if e.Pull.PerImage != nil || e.Storage.PerImage != nil || len(e.Pull.Corpus) != 6 {
+		t.Errorf("per-image rows without images, or corpus rows lost")
+	}
+}
+
+func TestPriceSource(t *testing.T) {
+	if got := PriceSource(DefaultVCPUHourUSD, DefaultEgressGBUSD); got != DefaultPriceSource {
+		t.Errorf("defaults: %q", got)
+	}
+	got := PriceSource(0.02, DefaultEgressGBUSD)
+	if !strings.HasPrefix(got, "given on the command line: $0.02 per vCPU-hour;") || !strings.Contains(got, DefaultEgressGBSource) {
+		t.Errorf("vCPU given: %q", got)
+	}
+	p := DefaultParams()
+	p.VCPUHourUSD, p.EgressGBUSD, p.PriceSource = 0.02, 0.05, PriceSource(0.02, 0.05)
+	if got := p.Prices(); got != "$0.02 per vCPU-hour and $0.05 per GB (10^9 bytes) of egress. Source: given on the command line: $0.02 per vCPU-hour, $0.05 per GB of egress." {
+		t.Errorf("Prices() = %q", got)
 	}
 }

@@ -16,9 +16,16 @@ type PullTime struct {
 	// PerLayer the same for each layer.
 	Corpus   []PullRow `json:"corpus"`
 	PerLayer []PullRow `json:"per_layer"`
-	// Excluded are the encode settings left out, with the reason.
-	Excluded []string `json:"excluded,omitempty"`
-	Method   string   `json:"method"`
+	// Images are the images whose layers are all among Layers, and
+	// PerImage the same rows for each of them, summed over its layers:
+	// by bandwidth, then image, then setting.
+	Images   []string  `json:"images,omitempty"`
+	PerImage []PullRow `json:"per_image,omitempty"`
+	// Excluded are the encode settings left out, with the reason;
+	// ExcludedImages the images.
+	Excluded       []string `json:"excluded,omitempty"`
+	ExcludedImages []string `json:"excluded_images,omitempty"`
+	Method         string   `json:"method"`
 }
 
 // A PullRow is the pull time of one setting (gzip as published, or an
@@ -27,7 +34,8 @@ type PullRow struct {
 	Setting   string   `json:"setting"`           // "gzip as published", "zstd-klauspost default"
 	Encoder   *Encoder `json:"encoder,omitempty"` // nil for the published blobs
 	Decoder   string   `json:"decoder"`
-	Layer     string   `json:"layer,omitempty"` // empty for the corpus
+	Layer     string   `json:"layer,omitempty"` // empty for the corpus and an image
+	Image     string   `json:"image,omitempty"` // set for an image
 	Bandwidth string   `json:"bandwidth"`
 
 	RawBytes        int64 `json:"raw_bytes"`
@@ -45,6 +53,27 @@ type PullRow struct {
 	// time. 1 for the published row itself.
 	VsPublished           float64 `json:"vs_published"`
 	VsPublishedSequential float64 `json:"vs_published_sequential"`
+}
+
+// add sums the bytes and times of a layer's row into t.
+func (t *PullRow) add(r PullRow) {
+	t.RawBytes += r.RawBytes
+	t.CompressedBytes += r.CompressedBytes
+	t.DownloadS += r.DownloadS
+	t.DecodeS += r.DecodeS
+	t.OverlappedS += r.OverlappedS
+	t.SequentialS += r.SequentialS
+}
+
+// total sets the figures of a sum of layers: its decode throughput, and
+// its times against pub, the same sum for gzip as published (t itself for
+// the published row).
+func (t *PullRow) total(pub PullRow) {
+	if t.DecodeS > 0 {
+		t.DecodeMBps = float64(t.RawBytes) / t.DecodeS / 1e6
+	}
+	t.VsPublished = t.OverlappedS / pub.OverlappedS
+	t.VsPublishedSequential = t.SequentialS / pub.SequentialS
 }
 
 const publishedSetting = "gzip as published"
@@ -113,24 +142,55 @@ func pullTime(d *data, layers []string, p Params) *PullTime {
 				r.VsPublished = r.OverlappedS / math.Max(pubDown, pubLayer.seconds())
 				r.VsPublishedSequential = r.SequentialS / (pubDown + pubLayer.seconds())
 				pt.PerLayer = append(pt.PerLayer, r)
-
-				total.RawBytes += r.RawBytes
-				total.CompressedBytes += r.CompressedBytes
-				total.DownloadS += r.DownloadS
-				total.DecodeS += r.DecodeS
-				total.OverlappedS += r.OverlappedS
-				total.SequentialS += r.SequentialS
-			}
-			if total.DecodeS > 0 {
-				total.DecodeMBps = float64(total.RawBytes) / total.DecodeS / 1e6
+				total.add(r)
 			}
 			if i == 0 {
 				pubTotal = total
 			}
-			total.VsPublished = total.OverlappedS / pubTotal.OverlappedS
-			total.VsPublishedSequential = total.SequentialS / pubTotal.SequentialS
+			total.total(pubTotal)
 			pt.Corpus = append(pt.Corpus, total)
 		}
 	}
 	return pt
+}
+
+// perImage adds the rows of each image of in, summed from the per-layer
+// rows, and the images excluded with the reason.
+func (pt *PullTime) perImage(in []ImageInfo, excluded []string) {
+	pt.Method += imagesMethod
+	pt.ExcludedImages = excluded
+	if len(pt.Corpus) == 0 {
+		return
+	}
+	pt.Images = imageNames(in)
+	type key struct{ setting, bandwidth, layer string }
+	byKey := map[key]PullRow{}
+	for _, r := range pt.PerLayer {
+		byKey[key{r.Setting, r.Bandwidth, r.Layer}] = r
+	}
+	// The corpus rows, by bandwidth, give the settings in order.
+	var bws []string
+	byBW := map[string][]PullRow{}
+	for _, c := range pt.Corpus {
+		if _, ok := byBW[c.Bandwidth]; !ok {
+			bws = append(bws, c.Bandwidth)
+		}
+		byBW[c.Bandwidth] = append(byBW[c.Bandwidth], c)
+	}
+	for _, bw := range bws {
+		for _, img := range in {
+			var pub PullRow
+			for i, c := range byBW[bw] {
+				r := PullRow{Setting: c.Setting, Encoder: c.Encoder, Decoder: c.Decoder, Image: img.Name, Bandwidth: bw}
+				for _, l := range img.Layers {
+					r.add(byKey[key{c.Setting, bw, l}])
+				}
+				if i == 0 {
+					pub = r
+				}
+				r.total(pub)
+				pt.PerImage = append(pt.PerImage, r)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -224,10 +225,11 @@ func (l lineThumb) Thumbnail(c *draw.Canvas) {
 	c.StrokeLine2(l.style, c.Min.X, y, c.Max.X, y)
 }
 
-// A dotRow is one row of a dot chart.
+// A dotRow is one row of a dot chart. Rows of a group are drawn together,
+// with a line between groups; without groups, a series is one.
 type dotRow struct {
-	label, run, series string
-	st                 Stat
+	label, run, series, group string
+	st                        Stat
 }
 
 // dotChart draws one row per label, a dot per run at the median with its
@@ -255,13 +257,14 @@ func dotChart(title, xLabel string, rows []dotRow, refs []RefLine, pal *palette,
 	// Room above the top row for the reference lines' labels.
 	c.Y.Min, c.Y.Max = -0.6, float64(n)-0.4+0.6*float64(min(len(refs), 2))
 
-	// A thin line between rows of different series (decoders, encoders).
-	seriesOf := map[string]string{}
+	// A thin line between rows of different groups, or series (decoders,
+	// encoders).
+	groupOf := map[string]string{}
 	for _, r := range rows {
-		seriesOf[r.label] = r.series
+		groupOf[r.label] = cmp.Or(r.group, r.series)
 	}
 	for i := 1; i < n; i++ {
-		if seriesOf[labels[i]] != seriesOf[labels[i-1]] {
+		if groupOf[labels[i]] != groupOf[labels[i-1]] {
 			c.Add(refLine{value: float64(n-i) - 0.5, color: gridColor, solid: true})
 		}
 	}

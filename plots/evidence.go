@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"unicode"
 
@@ -20,11 +21,17 @@ const SectionEvidence = "evidence"
 // supporting tables (the first open, the others folded) and the method
 // (folded).
 func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
+	var bws []string
+	for _, bw := range e.Params.Bandwidths {
+		bws = append(bws, bw.String())
+	}
 	s := &Section{ID: SectionEvidence, Title: "Evidence for the spec discussion", Intro: []string{
 		"The questions raised when zstd was added to the OCI image spec, answered from this corpus. Each answer gives " +
-			"the layers it holds for and, folded under it, how it was computed. Prices and the client's decoders are " +
-			"assumptions (defaults of zbench evidence: " + e.Params.PriceSource + " Decoders: gzip " + e.Params.Decoders["gzip"] +
-			", zstd " + e.Params.Decoders["zstd"] + "); zbench evidence -h shows how to give your own, and writes all of it as JSON.",
+			"the layers it holds for (and the images, where it has figures per image) and, folded under it, how it was computed.",
+		"Prices, bandwidths and the client's decoders are assumptions. Prices: " + e.Params.Prices() + " Bandwidths: " +
+			strings.Join(bws, ", ") + ". Decoders: gzip " + e.Params.Decoders["gzip"] + ", zstd " + e.Params.Decoders["zstd"] +
+			". zbench report and zbench evidence take -vcpu-hour, -egress-gb, -bandwidth and -decoders to give your own; " +
+			"zbench evidence writes all of it as JSON.",
 	}}
 	for _, a := range e.Answers() {
 		s.Blocks = append(s.Blocks, Block{Heading: a.Question})
@@ -33,6 +40,9 @@ func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 		}
 		if len(a.Layers) > 0 {
 			s.Blocks = append(s.Blocks, Block{Text: fmt.Sprintf("Holds for %d layer(s): %s.", len(a.Layers), strings.Join(a.Layers, ", "))})
+		}
+		if len(a.Images) > 0 {
+			s.Blocks = append(s.Blocks, Block{Text: fmt.Sprintf("Per image for %d image(s): %s.", len(a.Images), strings.Join(a.Images, ", "))})
 		}
 		if a.ID == "pull-time" && !a.Empty {
 			figs, err := b.pullFigures(e)
@@ -97,8 +107,12 @@ func numeric(s string) bool {
 
 // pullFigures draws, for each bandwidth, the corpus pull time of each
 // setting with download and decode overlapped, with gzip as published as
-// the reference line.
+// the reference line; or, when the runs have images, that of each image
+// (see pullImageFigures).
 func (b *builder) pullFigures(e *evidence.Evidence) ([]*Figure, error) {
+	if len(e.Pull.PerImage) > 0 {
+		return b.pullImageFigures(e)
+	}
 	var figs []*Figure
 	st := b.st.Compact()
 	for _, bw := range e.Params.Bandwidths {
@@ -127,6 +141,70 @@ func (b *builder) pullFigures(e *evidence.Evidence) ([]*Figure, error) {
 		}
 		figs = append(figs, &Figure{ID: "evidence-pull-" + slug(bw.Name), Plot: p, Width: 4.2 * vg.Inch, Height: dotChartHeight(len(rows), 1),
 			Caption: fmt.Sprintf("Pull time of the corpus at %s, download and decode overlapped: each recompression against gzip as published (the line).", bw)})
+	}
+	return figs, nil
+}
+
+// pullImageFigures draws, for each bandwidth, the pull time of the corpus
+// and of each image, download and decode overlapped, on a log scale (images
+// differ in size by orders of magnitude): gzip as published, the
+// recompression fastest over the corpus at that bandwidth, and
+// zstd-klauspost default (the default of buildkit's and containerd's zstd),
+// one group of rows per image. The tables have every setting.
+func (b *builder) pullImageFigures(e *evidence.Evidence) ([]*Figure, error) {
+	var figs []*Figure
+	st := b.st.Compact()
+	const published = "gzip as published"
+	for _, bw := range e.Params.Bandwidths {
+		var corpus []evidence.PullRow
+		best := ""
+		fastest := math.Inf(1)
+		for _, r := range e.Pull.Corpus {
+			if r.Bandwidth != bw.String() {
+				continue
+			}
+			corpus = append(corpus, r)
+			if r.Encoder != nil && r.OverlappedS < fastest {
+				best, fastest = r.Setting, r.OverlappedS
+			}
+		}
+		if best == "" {
+			continue
+		}
+		shown := func(r evidence.PullRow) bool {
+			return r.Encoder == nil || r.Setting == best || r.Encoder.Codec == "zstd-klauspost" && r.Encoder.Level == "default"
+		}
+		var rows []dotRow
+		var series []string
+		add := func(group string, r evidence.PullRow) {
+			label := published
+			if r.Encoder != nil {
+				label = CodecLabel(r.Encoder.Codec, r.Encoder.Threads)
+			}
+			rows = append(rows, dotRow{label: group + " · " + r.Setting, series: label, group: group, st: Stat{Median: r.OverlappedS, N: 1}})
+			series = append(series, label)
+		}
+		for _, r := range corpus {
+			if shown(r) {
+				add("corpus", r)
+			}
+		}
+		for _, img := range e.Pull.Images {
+			for _, r := range e.Pull.PerImage {
+				if r.Bandwidth == bw.String() && r.Image == img && shown(r) {
+					add(img, r)
+				}
+			}
+		}
+		p, err := dotChart("Pull time per image at "+bw.String()+", overlapped", "seconds (log scale)", rows, nil,
+			st.palette(uniq(series), nil), nil, true, "s")
+		if err != nil {
+			return nil, fmt.Errorf("pull time chart at %s: %w", bw, err)
+		}
+		figs = append(figs, &Figure{ID: "evidence-pull-" + slug(bw.Name), Plot: p, Width: 4.8 * vg.Inch, Height: dotChartHeight(len(rows), 1),
+			Caption: fmt.Sprintf("Pull time of the corpus and of each image at %s, download and decode overlapped: gzip as published, "+
+				"%s (the fastest recompression over the corpus) and zstd-klauspost default where measured. "+
+				"A layer two images share counts in each, and once in the corpus. The table \"Pull time per image\" has every setting.", bw, best)})
 	}
 	return figs, nil
 }

@@ -45,6 +45,8 @@ type synthRun struct {
 	fail map[string]string
 	// loadFail adds a layer that failed to load.
 	loadFail string
+	// images are recorded in env.json.
+	images []results.Image
 }
 
 func defaultSynth() synthRun {
@@ -160,6 +162,7 @@ func (s synthRun) write(t testing.TB, dir string) {
 		Start:   time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Modules: map[string]string{"github.com/klauspost/compress": "v1.20.4", "github.com/DataDog/zstd": "v1.5.7"},
 		Extra:   map[string]string{"libzstd": "1.5.7", "count": strconv.Itoa(s.count), "min-time": "0s", "min-sample": "20ms", "profile": "quick", "sources": "synthetic <layers>"}}
+	env.Images = s.images
 	rd, err := results.Create(dir, env, false)
 	if err != nil {
 		t.Fatal(err)

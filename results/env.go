@@ -47,6 +47,62 @@ type Env struct {
 	// count, min-time, profile, sources. Keys become configuration keys
 	// (see Config).
 	Extra map[string]string `json:"extra,omitempty"`
+	// Images are the images whose layers the run measured, in the order
+	// the SOURCEs gave them. Layers given as files, directories or builtin
+	// belong to none; a run of such layers only has no Images. They are
+	// not configuration lines: results.txt names layers, not images.
+	Images []Image `json:"images,omitempty"`
+}
+
+// An Image is an image whose layers a run measured.
+type Image struct {
+	// Ref is the image pinned: registry/repo:tag@sha256:…,
+	// oci:DIR@sha256:…, docker-archive:FILE, or the corpus list line of an
+	// image that could not be resolved.
+	Ref string `json:"ref"`
+	// Name is short, as in its layers' names: python-3.12.
+	Name string `json:"name"`
+	// Platform is os/arch[/variant], from the image's config.
+	Platform string `json:"platform,omitempty"`
+	// Layers are the image's layers in manifest order.
+	Layers []ImageLayer `json:"layers"`
+	// Err is why the image could not be resolved (within a corpus list,
+	// where the other images go on); it then has no Layers.
+	Err string `json:"error,omitempty"`
+}
+
+// An ImageLayer is one layer of an Image.
+type ImageLayer struct {
+	// Layer is the layer= name the layer was measured as. A blob that an
+	// earlier layer (of this image or another) has is measured once, and
+	// listed under that layer's name. Empty for a layer not measured.
+	Layer string `json:"layer,omitempty"`
+	// Digest and Size are the blob's, from the manifest.
+	Digest string `json:"digest,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	// Skip says why the layer is not measured: a foreign layer, an unknown
+	// media type.
+	Skip string `json:"skip,omitempty"`
+	// Empty is set when the layer's tar has no entries: zbench run skips
+	// such a layer of an image, so the run has no cells for it.
+	Empty bool `json:"empty,omitempty"`
+}
+
+// Measured reports whether every layer of img was measured, or is empty;
+// when not, it says why.
+func (img Image) Measured() (bool, string) {
+	if img.Err != "" {
+		return false, "it could not be resolved: " + img.Err
+	}
+	for i, l := range img.Layers {
+		switch {
+		case l.Skip != "":
+			return false, fmt.Sprintf("its layer %d (%s) is not measured: %s", i, l.Digest, l.Skip)
+		case l.Layer == "" && !l.Empty:
+			return false, fmt.Sprintf("its layer %d (%s) is not measured", i, l.Digest)
+		}
+	}
+	return true, ""
 }
 
 // An EnvOption changes what CollectEnv reads or records.

@@ -48,7 +48,8 @@ type MergeOptions struct {
 //     (goos, goarch, cpu, cores, gomaxprocs, Go, zbench commit, libzstd,
 //     module versions); os, kernel, governor and Extra values that differ
 //     are joined with " | " and warned about. The merged run starts when
-//     the earliest part started; Extra's shard is replaced by parts.
+//     the earliest part started; Extra's shard is replaced by parts. The
+//     images are those of every part, each once (see mergeImages).
 //  3. A layer name must have the same digest and diffID in every part.
 //  4. Cells are written in the order first seen. With Pool, a cell's
 //     samples are those of every part, renumbered; a cell that failed in
@@ -226,7 +227,53 @@ func mergeEnv(parts []string, envs []Env) (Env, []error, error) {
 	delete(env.Extra, ExtraShard)
 	env.Extra[ExtraParts] = strconv.Itoa(len(envs))
 	warnings = append(warnings, checkShards(parts, envs)...)
+	images, err := mergeImages(parts, envs)
+	if err != nil {
+		return env, nil, err
+	}
+	env.Images = images
 	return env, warnings, nil
+}
+
+// mergeImages joins the parts' images: each image (by Ref and Platform)
+// once, in the order first seen. An image must list the same layers under
+// the same names in every part that resolved it; a layer is empty if a
+// part found it so (a part cut short may not have loaded it).
+func mergeImages(parts []string, envs []Env) ([]Image, error) {
+	type key struct{ ref, platform string }
+	var out []Image
+	at := map[key]int{}
+	from := map[key]string{}
+	for p, e := range envs {
+		for _, img := range e.Images {
+			k := key{img.Ref, img.Platform}
+			i, ok := at[k]
+			switch {
+			case !ok:
+				at[k], from[k] = len(out), parts[p]
+				out = append(out, cloneImages([]Image{img})[0])
+				continue
+			case img.Err != "":
+				continue
+			case out[i].Err != "":
+				out[i], from[k] = cloneImages([]Image{img})[0], parts[p]
+				continue
+			}
+			have := out[i].Layers
+			same := len(have) == len(img.Layers)
+			for j := 0; same && j < len(have); j++ {
+				same = have[j].Layer == img.Layers[j].Layer && have[j].Digest == img.Layers[j].Digest && have[j].Skip == img.Layers[j].Skip
+			}
+			if !same {
+				return nil, fmt.Errorf("merging: image %s has other layers, or layers named otherwise, in %q than in %q: %w",
+					img.Ref, parts[p], from[k], ErrIncompatibleParts)
+			}
+			for j, l := range img.Layers {
+				have[j].Empty = have[j].Empty || l.Empty
+			}
+		}
+	}
+	return out, nil
 }
 
 // checkShards warns when parts recording a shard do not make a whole:

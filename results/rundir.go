@@ -216,6 +216,46 @@ func (rd *RunDir) Warnings() []error { return slices.Clone(rd.warnings) }
 // is the one the run began in, not the one given to Create.
 func (rd *RunDir) Env() Env { return rd.env }
 
+// MarkEmptyLayer records in env.json that the image layer measured as
+// name is empty (its tar has no entries), so that readers know why the run
+// has no cells for it; see ImageLayer.Empty. It rewrites env.json
+// atomically, and only when a layer of Env().Images is so named and not
+// marked yet.
+func (rd *RunDir) MarkEmptyLayer(name string) error {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if rd.closed {
+		return ErrClosed
+	}
+	changed := false
+	for i := range rd.env.Images {
+		ls := rd.env.Images[i].Layers
+		for j := range ls {
+			if ls[j].Layer == name && !ls[j].Empty {
+				if !changed {
+					rd.env.Images = cloneImages(rd.env.Images)
+					ls = rd.env.Images[i].Layers
+				}
+				ls[j].Empty, changed = true, true
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return writeEnv(filepath.Join(rd.dir, EnvFile), rd.env)
+}
+
+// cloneImages copies images deeply, so that changing the copy leaves the
+// caller's Env alone.
+func cloneImages(images []Image) []Image {
+	out := slices.Clone(images)
+	for i := range out {
+		out[i].Layers = slices.Clone(out[i].Layers)
+	}
+	return out
+}
+
 // Dir returns the run directory's path.
 func (rd *RunDir) Dir() string { return rd.dir }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"zbench/evidence"
@@ -14,21 +16,65 @@ published, pull time at each bandwidth (download and decode overlapped and
 not), what converting gzip to each encoder costs in CPU and how many pulls pay
 for it, the storage of publishing both, determinism (from
 RUNDIR/determinism.json, written by zbench determinism, or -determinism),
-interop of every encoder and decoder, and buildkit's zstd levels. Every figure
-comes with its method and the layers it holds for. Writes JSON (-o), and
-prints the answers on stdout (or with -o -, JSON on stdout and nothing else).
+interop of every encoder and decoder, and buildkit's zstd levels. Pull time
+and storage are given per image too, for the images the runs recorded (layers
+given as files belong to none). Every figure comes with its method and the
+layers it holds for. Writes JSON (-o), and prints the answers on stdout (or
+with -o -, JSON on stdout and nothing else).
 
 Prices are assumptions: the defaults are AWS list prices (see -vcpu-hour and
--egress-gb); give your own.`
+-egress-gb); give your own. zbench report takes the same flags.`
+
+// evidenceFlags are the assumptions of the evidence: flags of zbench
+// evidence and zbench report.
+type evidenceFlags struct {
+	bandwidth string
+	vcpuHour  float64
+	egressGB  float64
+	decoders  string
+}
+
+func registerEvidenceFlags(fs *flag.FlagSet, f *evidenceFlags) {
+	fs.StringVar(&f.bandwidth, "bandwidth", "100Mbit,1Gbit,10Gbit", "comma-separated link `speeds` for pull time (bit, kbit, Mbit, Gbit per second)")
+	fs.Float64Var(&f.vcpuHour, "vcpu-hour", evidence.DefaultVCPUHourUSD, "price of a vCPU-hour in `USD` (default: AWS EC2 on-demand c5.2xlarge, us-east-1, $0.34/h for 8 vCPUs)")
+	fs.Float64Var(&f.egressGB, "egress-gb", evidence.DefaultEgressGBUSD, "price of a GB (10^9 bytes) of egress in `USD` (default: AWS data transfer out to the internet, first 10 TB/month)")
+	fs.StringVar(&f.decoders, "decoders", "gzip=gzip-std,zstd=zstd-klauspost", "the `decoder` of each format a client uses (default: containerd's)")
+}
+
+// params checks the flags and returns the evidence's parameters; what is
+// wrong it prints on stderr, and returns errUsage.
+func (f *evidenceFlags) params(cmd string, stderr io.Writer) (evidence.Params, error) {
+	p := evidence.DefaultParams()
+	var err error
+	if p.Bandwidths, err = evidence.ParseBandwidths(f.bandwidth); err != nil {
+		fmt.Fprintf(stderr, "zbench %s: -bandwidth: %v\n", cmd, err)
+		return p, errUsage
+	}
+	for _, v := range []float64{f.vcpuHour, f.egressGB} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			fmt.Fprintf(stderr, "zbench %s: -vcpu-hour and -egress-gb must be finite prices, not negative\n", cmd)
+			return p, errUsage
+		}
+	}
+	p.PriceSource = evidence.PriceSource(f.vcpuHour, f.egressGB)
+	p.VCPUHourUSD, p.EgressGBUSD = f.vcpuHour, f.egressGB
+	for _, kv := range splitComma(f.decoders) {
+		format, dec, ok := strings.Cut(kv, "=")
+		if !ok || (format != "gzip" && format != "zstd") || dec == "" {
+			fmt.Fprintf(stderr, "zbench %s: -decoders %q: want gzip=CODEC,zstd=CODEC\n", cmd, f.decoders)
+			return p, errUsage
+		}
+		p.Decoders[format] = dec
+	}
+	return p, nil
+}
 
 func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("evidence", "[flags] RUNDIR...", evidenceAbout, stderr)
 	out := fs.String("o", "evidence.json", "write the JSON to `file` (- for stdout)")
 	html := fs.String("html", "", "also write the answers as an HTML fragment to `file`")
-	bw := fs.String("bandwidth", "100Mbit,1Gbit,10Gbit", "comma-separated link `speeds` for pull time (bit, kbit, Mbit, Gbit per second)")
-	vcpu := fs.Float64("vcpu-hour", evidence.DefaultVCPUHourUSD, "price of a vCPU-hour in `USD` (default: AWS EC2 on-demand c5.2xlarge, us-east-1, $0.34/h for 8 vCPUs)")
-	egress := fs.Float64("egress-gb", evidence.DefaultEgressGBUSD, "price of a GB (10^9 bytes) of egress in `USD` (default: AWS data transfer out to the internet, first 10 TB/month)")
-	decoders := fs.String("decoders", "gzip=gzip-std,zstd=zstd-klauspost", "the `decoder` of each format a client uses (default: containerd's)")
+	var ef evidenceFlags
+	registerEvidenceFlags(fs, &ef)
 	det := fs.String("determinism", "", "determinism matrix `file` (default: the first RUNDIR/determinism.json)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -37,27 +83,9 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "zbench evidence: name at least one run directory")
 		return errUsage
 	}
-	p := evidence.DefaultParams()
-	var err error
-	if p.Bandwidths, err = evidence.ParseBandwidths(*bw); err != nil {
-		fmt.Fprintf(stderr, "zbench evidence: -bandwidth: %v\n", err)
-		return errUsage
-	}
-	if *vcpu < 0 || *egress < 0 {
-		fmt.Fprintln(stderr, "zbench evidence: prices must not be negative")
-		return errUsage
-	}
-	if *vcpu != evidence.DefaultVCPUHourUSD || *egress != evidence.DefaultEgressGBUSD {
-		p.PriceSource = fmt.Sprintf("given on the command line: $%g per vCPU-hour, $%g per GB of egress", *vcpu, *egress)
-	}
-	p.VCPUHourUSD, p.EgressGBUSD = *vcpu, *egress
-	for _, kv := range splitComma(*decoders) {
-		f, dec, ok := strings.Cut(kv, "=")
-		if !ok || (f != "gzip" && f != "zstd") || dec == "" {
-			fmt.Fprintf(stderr, "zbench evidence: -decoders %q: want gzip=CODEC,zstd=CODEC\n", *decoders)
-			return errUsage
-		}
-		p.Decoders[f] = dec
+	p, err := ef.params("evidence", stderr)
+	if err != nil {
+		return err
 	}
 
 	e, err := evidence.Load(fs.Args(), *det, p)
@@ -92,6 +120,12 @@ func printAnswers(w io.Writer, e *evidence.Evidence) {
 		}
 		if len(a.Layers) > 0 {
 			fmt.Fprintf(w, "   Holds for %d layer(s): %s.\n", len(a.Layers), strings.Join(a.Layers, ", "))
+		}
+		if len(a.Images) > 0 {
+			fmt.Fprintf(w, "   Per image for %d image(s): %s.\n", len(a.Images), strings.Join(a.Images, ", "))
+		}
+		for _, n := range a.Notes {
+			fmt.Fprintf(w, "   Note: %s\n", n)
 		}
 		fmt.Fprintf(w, "   Method: %s\n", a.Method)
 	}

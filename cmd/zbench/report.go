@@ -19,10 +19,11 @@ with the Pareto front, for the whole corpus and per layer; decode throughput
 against the memcpy ceiling; CPU seconds per GB; ratio and speed against
 level; the interop matrix), then the tables (summary, per layer, failures),
 then the method and the environment. Before the tables comes the evidence
-for the image-spec discussion (what zbench evidence computes, with its
-default prices and decoders; -evidence=false leaves it out). With several runs it labels each and
-compares every run with the first. The file needs nothing else to open: no
-script, no font or image from elsewhere.
+for the image-spec discussion (what zbench evidence computes; -evidence=false
+leaves it out), at the bandwidths, prices and decoders of -bandwidth,
+-vcpu-hour, -egress-gb and -decoders, which it states with their source.
+With several runs it labels each and compares every run with the first. The
+file needs nothing else to open: no script, no font or image from elsewhere.
 
 Each chart is also written as SVG and PNG, and the summary and every cell as
 CSV, into the -assets directory: by default next to the HTML file and named
@@ -31,16 +32,23 @@ after it (report.html gets report-files/).
 Examples:
 
 	zbench report -o out/quick.html out/quick
-	zbench report -o cmp.html -labels 'go1.25,go1.26' out/go125 out/go126`
+	zbench report -o cmp.html -labels 'go1.25,go1.26' out/go125 out/go126
+	zbench report -o out/ref.html -vcpu-hour 0.02 -egress-gb 0.05 -bandwidth 1Gbit,25Gbit out/ref`
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-o FILE] RUNDIR...", reportAbout, stderr)
+	fs := newFlagSet("report", "[flags] RUNDIR...", reportAbout, stderr)
 	out := fs.String("o", "report.html", "the HTML `file` to write")
 	assets := fs.String("assets", "", "`directory` for the SVG, PNG and CSV files (default: FILE without .html, plus -files); \"none\" writes none")
 	labels := fs.String("labels", "", "comma-separated `labels`, one per RUNDIR (default: the shortest distinct ends of their paths)")
 	title := fs.String("title", plots.DefaultTitle, "the report's `title`")
-	withEvidence := fs.Bool("evidence", true, "add the evidence for the image-spec discussion (zbench evidence's defaults; RUNDIR/determinism.json when present)")
+	withEvidence := fs.Bool("evidence", true, "add the evidence for the image-spec discussion (with RUNDIR/determinism.json when present)")
+	var ef evidenceFlags
+	registerEvidenceFlags(fs, &ef)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := ef.params("report", stderr)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -81,7 +89,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	opts := plots.Options{Title: *title, Files: rel}
 	if *withEvidence {
-		if opts.Evidence, err = evidence.Load(fs.Args(), "", evidence.DefaultParams()); err != nil {
+		if opts.Evidence, err = evidence.Load(fs.Args(), "", params); err != nil {
 			return fmt.Errorf("computing the evidence: %w", err)
 		}
 	}

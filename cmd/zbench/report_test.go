@@ -97,6 +97,9 @@ func TestReportDocExamples(t *testing.T) {
 		fs.String("assets", "", "")
 		fs.String("labels", "", "")
 		fs.String("title", "", "")
+		fs.Bool("evidence", true, "")
+		var ef evidenceFlags
+		registerEvidenceFlags(fs, &ef)
 		if err := fs.Parse(fields); err != nil || fs.NArg() == 0 {
 			t.Errorf("help example %q: %v, %d run directories", line, err, fs.NArg())
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"zbench/bench"
 	"zbench/bench/codecs"
 	"zbench/corpus"
@@ -123,7 +125,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	entries, err := res.Entries(ctx, srcs) // fetches what is not cached
+	entries, images, err := res.Resolve(ctx, srcs) // fetches what is not cached
 	if err != nil {
 		return interrupted(ctx, err)
 	}
@@ -148,6 +150,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"corpus-digest":   corpus.Identity(entries),
 		"platform":        f.src.platform,
 	}
+	env.Images = runImages(images)
 	if f.codecs != "" {
 		env.Extra["codecs"] = f.codecs
 	}
@@ -216,6 +219,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			prog.addCells(-len(plan.CellsFor(e.Name, corpus.FormatGzip)))
 			if e.FromImage && errors.Is(err, corpus.ErrEmptyLayer) {
 				prog.note(fmt.Sprintf("layer %s: empty, nothing to measure; skipped", e.Name))
+				if runErr = rd.MarkEmptyLayer(e.Name); runErr != nil {
+					break
+				}
 				continue
 			}
 			prog.fail(err.Error())
@@ -263,6 +269,27 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return &exitError{1, fmt.Errorf("%d failure(s):\n  %s", len(failed), strings.Join(failed, "\n  "))}
 	}
 	return nil
+}
+
+// runImages is what env.json records of the images: each layer by the
+// name it is measured as.
+func runImages(images []*corpus.Image) []results.Image {
+	var out []results.Image
+	for _, img := range images {
+		ri := results.Image{Ref: img.Ref, Name: img.Name, Platform: img.Platform}
+		if img.Err != nil {
+			ri.Err = img.Err.Error()
+		}
+		for _, l := range img.Layers {
+			rl := results.ImageLayer{Layer: l.Entry, Size: l.Size, Skip: l.Skip}
+			if l.Digest != (v1.Hash{}) {
+				rl.Digest = l.Digest.String()
+			}
+			ri.Layers = append(ri.Layers, rl)
+		}
+		out = append(out, ri)
+	}
+	return out
 }
 
 // byteSize is a flag holding a size in bytes, written as 1048576, 512MiB,
