@@ -21,22 +21,22 @@
 //     The output is dropped before the next setting, so a run holds the
 //     blob, the raw tar and one encoded output at a time.
 //
-// A cell is warmed up by one pass (on later rounds only when a pass takes
-// less than a second), then timed in samples: each sample is as many whole
-// passes as last Options.MinSample. Each round takes its share of
-// Options.Count samples and Options.MinTime (at least one sample), and by
-// the last round a cell has at least Count samples and MinTime in all.
-// Rounds spread each cell's samples over the whole time its layer is
-// measured: on a machine whose speed drifts from minute to minute (a
-// shared virtual machine), a slow minute then touches every cell a little
+// A cell is warmed up by one pass on the first round, then timed in samples:
+// each sample is as many whole passes as last Options.MinSample. Each round
+// takes its share of Options.Count samples and Options.MinTime (at least one
+// sample), and by the last round a cell has at least Count samples and
+// MinTime in all. Rounds spread each cell's samples over the whole time its
+// layer is measured: on a machine whose speed drifts from minute to minute
+// (a shared virtual machine), a slow minute then touches every cell a little
 // instead of a few cells wholly, and two runs differ by one factor that a
 // comparison can take out (see package compare). A cell's records are
 // emitted when its last round ends, so an interrupted layer keeps only its
-// cells already finished; -rounds 1 measures each cell in one go. Each sample records wall
-// time, CPU time (user+system of the whole process, so helper threads and
-// the garbage collector count) and Go heap bytes and allocations per pass;
-// garbage is collected between samples, outside the clock. Memory that C
-// code allocates (libzstd through cgo) is not in the Go figures.
+// cells already finished; -rounds 1 measures each cell in one go. Each
+// sample records wall time, CPU time (user+system of the whole process, so
+// helper threads and the garbage collector count) and Go heap bytes and
+// allocations per pass; garbage is collected between samples, outside the
+// clock. Memory that C code allocates (libzstd through cgo) is not in the Go
+// figures.
 //
 // A cell that fails (an error from the codec, a size that changes between
 // passes, a digest that does not match) is emitted as one Record with Err

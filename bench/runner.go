@@ -62,11 +62,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// warmLimit is the longest pass that is warmed up again on every round;
-// longer passes are warmed up on the first round only (a second of work
-// leaves no cold cache to speak of, and zstd level 19 takes many).
-const warmLimit = time.Second
-
 // A Runner times and verifies cells on one layer at a time.
 type Runner struct {
 	Opts Options
@@ -363,20 +358,21 @@ func (r *Runner) emit(v *visit, k results.CellKey, recs []results.Record) error 
 	return nil
 }
 
-// warmUp runs pass once, untimed, when this round needs it: always on the
-// first round, and on later ones when a pass is short enough that a cold
-// cache would show (warmLimit). It records the pass's duration.
+// warmUp runs pass once, untimed, on the first round, and records how
+// long it took. Later rounds go straight to their samples: what a warm-up
+// is for (tables built on first use, a first allocation, pages touched
+// for the first time) happened on the first, and the cache a cell finds
+// cold again after the others ran costs a pass of ~20 ms or more under 1%
+// (its input streams from memory at several GB/s).
 func (r *Runner) warmUp(v *visit, st *cellState, pass func() error) error {
-	if v.round > 0 && st.pass >= warmLimit {
+	if v.round > 0 {
 		return nil
 	}
 	t0 := time.Now()
 	if err := pass(); err != nil {
 		return err
 	}
-	if v.round == 0 {
-		st.pass = time.Since(t0)
-	}
+	st.pass = time.Since(t0)
 	return nil
 }
 

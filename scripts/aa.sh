@@ -5,10 +5,12 @@
 #   scripts/aa.sh [-- RUN_ARGS...]
 #
 #   scripts/aa.sh                              # zbench run's defaults, builtin
-#   AA_RUNS=4 scripts/aa.sh -- -count 10       # the nightly job's settings
+#   AA_RUNS=4 scripts/aa.sh -- -count 10 builtin   # the nightly job's settings
 #
 # It builds zbench once from this tree, runs it AA_RUNS times one after the
-# other with the same RUN_ARGS (default: builtin at run's defaults), and
+# other with the same RUN_ARGS, flags and SOURCEs as zbench run takes them
+# (default: builtin at run's defaults; name the SOURCE when giving flags,
+# or run measures its default corpus), and
 # compares each run with the next, both ways (A against B, and B against A),
 # with compare's default settings plus AA_COMPARE. A cell that regresses in
 # either direction is flagged: with no change at all, every flag is noise.
@@ -17,6 +19,7 @@
 #   AA_RUNS     runs, one after the other (default 3: two pairs)
 #   AA_OUT      output directory (default out/aa-<UTC time>)
 #   AA_COMPARE  extra flags for zbench compare, e.g. "-normalize=false"
+#   AA_REUSE    set: keep the runs already in AA_OUT and only compare again
 #
 # Output in AA_OUT: zbench, run-N, compare-N-M.txt, and summary.txt: per
 # pair, the cells flagged each way and the machine shift; last, the flagged
@@ -31,13 +34,6 @@ if [ $# -gt 0 ]; then
 fi
 run_args=("$@")
 [ ${#run_args[@]} -gt 0 ] || run_args=(builtin)
-has_source=0
-for a in "${run_args[@]}"; do
-	case $a in
-	-*) ;;
-	*) has_source=1 ;;
-	esac
-done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${AA_RUNS:-3}
@@ -50,11 +46,12 @@ read -r -a cmp_args <<<"${AA_COMPARE:-}"
 
 zb="$out/zbench"
 (cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench)
-# Flags alone (e.g. -count 10) measure builtin, as run does with no SOURCE;
-# builtin is named so that an offline machine does not try the network.
-[ "$has_source" = 1 ] || run_args+=(builtin)
 
 for i in $(seq 1 "$runs"); do
+	if [ -n "${AA_REUSE:-}" ] && [ -f "$out/run-$i/results.txt" ]; then
+		log "run $i: reusing $out/run-$i (AA_REUSE)"
+		continue
+	fi
 	rm -rf "$out/run-$i"
 	log "run $i of $runs: zbench run ${run_args[*]}"
 	s=$(date +%s)
@@ -84,10 +81,10 @@ for i in $(seq 1 $((runs - 1))); do
 		read -r a b <<<"$pair"
 		f="$out/compare-$a-$b.txt"
 		rc=0
-		"$zb" compare "${cmp_args[@]}" "$out/run-$a" "$out/run-$b" >"$f" 2>&1 || rc=$?
-		if [ "$rc" -ge 2 ]; then
+		"$zb" compare "${cmp_args[@]}" "$out/run-$a" "$out/run-$b" >"$f" 2>"$out/compare.err" || rc=$?
+		if [ "$rc" -ge 2 ] || ! flagged "$f" >/dev/null; then
 			log "compare run-$a run-$b failed:"
-			cat "$f" >&2
+			cat "$out/compare.err" >&2
 			exit 2
 		fi
 		read -r n m < <(flagged "$f")
