@@ -223,14 +223,32 @@ func (e *Evidence) pullAnswer() Answer {
 	case len(pt.Images) == 0:
 		a.Answer = append(a.Answer, "No image has all its layers among these, so there are no per-image figures: see the notes.")
 	}
-	t := Table{Caption: "Pull time of the corpus, overlapped (change against gzip as published) / sequential",
-		Header: []string{"setting", "decoder", "compressed", "decode MB/s"}}
-	for _, bw := range bws {
-		t.Header = append(t.Header, bw)
+	a.Tables = append(a.Tables, pullTable("Pull time of the corpus", nil, byBW, bws))
+	if len(pt.PerImage) > 0 {
+		byImage := map[string][]PullRow{}
+		for _, r := range pt.PerImage {
+			byImage[r.Bandwidth] = append(byImage[r.Bandwidth], r)
+		}
+		a.Tables = append(a.Tables, pullTable("Pull time per image", func(r PullRow) string { return r.Image }, byImage, bws))
 	}
-	for i := range byBW[bws[0]] {
-		r0 := byBW[bws[0]][i]
+	return a
+}
+
+// pullTable tabulates pull rows, one row a setting (and image, when image
+// names it) with a column a bandwidth: overlapped, its change against gzip
+// as published, and sequential.
+func pullTable(what string, image func(PullRow) string, byBW map[string][]PullRow, bws []string) Table {
+	t := Table{Caption: what + ", overlapped (change against gzip as published) / sequential",
+		Header: []string{"setting", "decoder", "compressed", "decode MB/s"}}
+	if image != nil {
+		t.Header = append([]string{"image"}, t.Header...)
+	}
+	t.Header = append(t.Header, bws...)
+	for i, r0 := range byBW[bws[0]] {
 		row := []string{r0.Setting, r0.Decoder, mb(r0.CompressedBytes), sig(r0.DecodeMBps, 4)}
+		if image != nil {
+			row = append([]string{image(r0)}, row...)
+		}
 		for _, bw := range bws {
 			r := byBW[bw][i]
 			cell := secs(r.OverlappedS)
@@ -241,29 +259,7 @@ func (e *Evidence) pullAnswer() Answer {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	a.Tables = append(a.Tables, t)
-	if len(pt.PerImage) > 0 {
-		it := Table{Caption: "Pull time per image, overlapped (change against gzip as published) / sequential",
-			Header: append([]string{"image", "setting", "decoder", "compressed", "decode MB/s"}, bws...)}
-		byBW := map[string][]PullRow{}
-		for _, r := range pt.PerImage {
-			byBW[r.Bandwidth] = append(byBW[r.Bandwidth], r)
-		}
-		for i, r0 := range byBW[bws[0]] {
-			row := []string{r0.Image, r0.Setting, r0.Decoder, mb(r0.CompressedBytes), sig(r0.DecodeMBps, 4)}
-			for _, bw := range bws {
-				r := byBW[bw][i]
-				cell := secs(r.OverlappedS)
-				if r.Encoder != nil {
-					cell += " (" + change(r.VsPublished) + ")"
-				}
-				row = append(row, cell+" / "+secs(r.SequentialS))
-			}
-			it.Rows = append(it.Rows, row)
-		}
-		a.Tables = append(a.Tables, it)
-	}
-	return a
+	return t
 }
 
 // pullPerImage is the sentence of the per-image pull times at bandwidth
