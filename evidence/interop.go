@@ -42,7 +42,7 @@ type InteropCell struct {
 }
 
 func interop(d *data) *Interop {
-	in := &Interop{Method: "Every decode cell of the runs, after timing, decoded the encoder's output once more into " +
+	in := &Interop{Method: "Every decode cell of the runs, outside the clock (on the first of its rounds), decoded the encoder's output once more into " +
 		"sha256 and compared it with the layer's diffID (the runner's check). A pair is verified when every layer's cell " +
 		"was, failed when any layer's failed (the first error is kept), not run when the runs have no such cell. " +
 		"The first row is the blobs as published (decode-original cells)."}
