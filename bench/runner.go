@@ -176,13 +176,12 @@ func (v *visit) state(k results.CellKey) *cellState {
 type cellState struct {
 	recs  []results.Record
 	total time.Duration // timed wall time so far
-	pass  time.Duration // the last pass's duration: decides warm-up and passes per sample
-	iters int           // passes per sample
+	iters int           // passes per sample, from the warm-up
 	done  bool          // emitted: failed, or skipped
 	// encoders: err is why it failed, so its decoders are not run.
 	err error
-	// proto is the cell's record without a sample: what a failure record
-	// starts from.
+	// proto is the cell's record without a sample: what its samples and a
+	// failure record start from.
 	proto *results.Record
 }
 
@@ -329,10 +328,7 @@ func (r *Runner) cell(ctx context.Context, v *visit, k results.CellKey, measure 
 		}
 		st.done = true
 		rec := results.Record{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads}
-		if len(st.recs) > 0 {
-			rec = st.recs[0]
-			rec.Sample, rec.Iters, rec.WallNS, rec.CPUNS, rec.AllocBytes, rec.Allocs = 0, 0, 0, 0, 0, 0
-		} else if st.proto != nil {
+		if st.proto != nil {
 			rec = *st.proto
 		}
 		rec.Err, rec.Verified = err.Error(), false
@@ -358,8 +354,8 @@ func (r *Runner) emit(v *visit, k results.CellKey, recs []results.Record) error 
 	return nil
 }
 
-// warmUp runs pass once, untimed, on the first round, and records how
-// long it took. Later rounds go straight to their samples: what a warm-up
+// warmUp runs pass once, untimed, on the first round, and sets from its
+// duration how many passes a sample takes to last MinSample. Later rounds go straight to their samples: what a warm-up
 // is for (tables built on first use, a first allocation, pages touched
 // for the first time) happened on the first, and the cache a cell finds
 // cold again after the others ran costs a pass of ~20 ms or more under 1%
@@ -372,20 +368,19 @@ func (r *Runner) warmUp(v *visit, st *cellState, pass func() error) error {
 	if err := pass(); err != nil {
 		return err
 	}
-	st.pass = time.Since(t0)
+	warm := time.Since(t0)
+	st.iters = 1
+	if warm < r.Opts.MinSample {
+		st.iters = int(math.Ceil(float64(r.Opts.MinSample) / float64(max(warm, time.Microsecond))))
+	}
 	return nil
 }
 
 // measure takes this round's samples of one cell into st: until the cell
 // has its share of Count and MinTime for the rounds so far (all of both on
-// the last round). pass does one whole operation; warmUp has run.
-func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, proto results.Record, pass func() error) error {
-	if st.iters == 0 {
-		st.iters = 1
-		if st.pass < r.Opts.MinSample {
-			st.iters = int(math.Ceil(float64(r.Opts.MinSample) / float64(max(st.pass, time.Microsecond))))
-		}
-	}
+// the last round). pass does one whole operation; warmUp has run, and
+// each sample starts from st.proto.
+func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func() error) error {
 	share := func(n int64) int64 { return (n*int64(v.round+1) + int64(v.rounds) - 1) / int64(v.rounds) }
 	wantCount := int(share(int64(r.Opts.Count)))
 	wantTime := time.Duration(share(int64(r.Opts.MinTime)))
@@ -394,7 +389,7 @@ func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, proto res
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec := proto
+		rec := *st.proto
 		rec.Sample = len(st.recs)
 		rec.Iters = st.iters
 		// Collect garbage left by the last sample outside the clock, so
@@ -419,7 +414,6 @@ func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, proto res
 		st.recs = append(st.recs, rec)
 		st.total += wall
 		taken++
-		st.pass = wall / time.Duration(st.iters)
 		// The warm-up pass may have run slower than the rest (cold caches,
 		// a first allocation): lengthen later samples that fell short.
 		if wall < r.Opts.MinSample {
@@ -441,7 +435,7 @@ func (r *Runner) memcpy(ctx context.Context, v *visit, st *cellState, in Input, 
 		return nil
 	}
 	r.warmUp(v, st, pass)
-	if err := r.measure(ctx, v, st, rec, pass); err != nil {
+	if err := r.measure(ctx, v, st, pass); err != nil {
 		return err
 	}
 	if !bytes.Equal(dst, in.Raw) {
@@ -486,7 +480,7 @@ func (r *Runner) encode(ctx context.Context, v *visit, st *cellState, in Input, 
 	}
 	proto.CompressedBytes = size
 	proto.Verified = true
-	if err := r.measure(ctx, v, st, proto, pass); err != nil {
+	if err := r.measure(ctx, v, st, pass); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -536,7 +530,7 @@ func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, in Input, 
 		}
 	}
 	proto.Verified = true
-	return r.measure(ctx, v, st, proto, pass)
+	return r.measure(ctx, v, st, pass)
 }
 
 // decodeTo decodes src with d into w, reading at most limit+1 bytes so that

@@ -160,7 +160,7 @@ func (t *StorageRow) add(r StorageRow) {
 	t.RawBytes += r.RawBytes
 }
 
-// total sets the percentages of a sum of layers.
+// total sets the percentages from the bytes.
 func (t *StorageRow) total() {
 	t.OverheadPct = 100 * float64(t.AddedBytes) / float64(t.PublishedBytes)
 	t.OverheadOfRawPc = 100 * float64(t.TotalBytes) / float64(t.RawBytes)
@@ -190,8 +190,7 @@ func storage(d *data, layers []string) *Storage {
 			pub := d.byName[l].published
 			r := StorageRow{Encoder: e, Layer: l, PublishedBytes: pub, AddedBytes: c.compressedBytes,
 				TotalBytes: pub + c.compressedBytes, RawBytes: c.rawBytes}
-			r.OverheadPct = 100 * float64(r.AddedBytes) / float64(pub)
-			r.OverheadOfRawPc = 100 * float64(r.TotalBytes) / float64(r.RawBytes)
+			r.total()
 			rows = append(rows, r)
 			total.add(r)
 		}

@@ -82,12 +82,11 @@ for i in $(seq 1 $((runs - 1))); do
 		f="$out/compare-$a-$b.txt"
 		rc=0
 		"$zb" compare "${cmp_args[@]}" "$out/run-$a" "$out/run-$b" >"$f" 2>"$out/compare.err" || rc=$?
-		if [ "$rc" -ge 2 ] || ! flagged "$f" >/dev/null; then
+		if [ "$rc" -ge 2 ] || ! read -r n m < <(flagged "$f"); then
 			log "compare run-$a run-$b failed:"
 			cat "$out/compare.err" >&2
 			exit 2
 		fi
-		read -r n m < <(flagged "$f")
 		total=$((total + n)) cells=$((cells + m))
 		shift_line=$(grep -m1 '^machine shift: MB/s' "$f" | sed -E 's/^machine shift: MB\/s ([^ ]+) in NEW.*/\1/' || true)
 		printf 'run-%s vs run-%s: %d of %d cells flagged; machine shift %s\n' "$a" "$b" "$n" "$m" "${shift_line:-n/a}" >>"$summary"

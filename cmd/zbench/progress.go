@@ -99,7 +99,7 @@ func (p *progress) event(e bench.Event) {
 		if p.bar != nil {
 			p.bar.Describe(fmt.Sprintf("%s %s (%s%s)", e.Key.Layer, cellName(e.Key), p.eta(), round))
 		} else if rounds > 1 && e.Round != p.round && !p.quiet {
-			fmt.Fprintf(p.w, "layer %s: round %d of %d\n", e.Key.Layer, e.Round+1, rounds)
+			fmt.Fprintf(p.w, "layer %s: round %d of %d (%s)\n", e.Key.Layer, e.Round+1, rounds, p.eta())
 		}
 		p.round = e.Round
 		return
