@@ -103,7 +103,7 @@ var (
 	ErrUnauthorized = errors.New("access denied")
 
 	// ErrNoPlatform is returned when an index or manifest list has no image
-	// for the requested platform (-platform).
+	// for the requested platform (Options.Platform).
 	ErrNoPlatform = errors.New("no image for the platform")
 
 	// ErrUnreachable is returned by Probe when no connection to a registry

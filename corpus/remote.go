@@ -16,7 +16,7 @@ import (
 )
 
 // parseReference parses a registry reference (Docker Hub shorthand
-// allowed), marking loopback registries insecure when -insecure is set.
+// allowed), marking loopback registries insecure when Options.Insecure is set.
 func (r *Resolver) parseReference(s string) (name.Reference, error) {
 	ref, err := name.ParseReference(s)
 	if err != nil {

@@ -46,6 +46,8 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	var maxBytes byteSize = 2 << 30
 	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
+	var src sourceFlags
+	registerSourceFlags(fs, &src)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,33 +81,34 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
+	res, err := src.resolver(stderr, "auto", false)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+		return errUsage
+	}
+	set, err := openSet(ctx, res, fs.Args(), stderr)
+	if err != nil {
+		return err
+	}
 	ms := determinism.NewMeasurer(tasks, opts)
-	used := map[string]bool{}
 	var failed []string
-	for _, a := range fs.Args() {
-		src, err := corpus.Parse(a)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
+	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
+		switch {
+		case err != nil:
+			return err
+		case st.Empty:
+			fmt.Fprintf(stderr, "zbench determinism: layer %s: empty, nothing to encode; skipped\n", st.Entry.Name)
+			continue
+		case st.Err != nil:
+			msg := withFlagAdvice(st.Err)
+			fmt.Fprintf(stderr, "zbench determinism: FAIL %s\n", msg)
+			failed = append(failed, msg)
+			continue
 		}
-		es, err := src.Layers(ctx)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		for _, e := range es {
-			e.Name = corpus.Key(e.Name, used)
-			l, err := corpus.Load(ctx, e, corpus.LoadOptions{MaxBytes: int64(maxBytes)})
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fmt.Fprintf(stderr, "zbench determinism: FAIL %v\n", err)
-				failed = append(failed, err.Error())
-				continue
-			}
-			fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", e.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
-			if err := ms.Add(ctx, determinism.Input{Name: e.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
-				return err
-			}
+		l := st.Layer
+		fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", l.Entry.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
+		if err := ms.Add(ctx, determinism.Input{Name: l.Entry.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+			return err
 		}
 	}
 	m := ms.Matrix()

@@ -50,7 +50,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	images, other, err := res.Images(ctx, srcs)
 	if err != nil {
-		return interrupted(ctx, err)
+		return interrupted(ctx, withAdvice(err))
 	}
 	failed := printImages(stdout, images, other)
 	if c, err := res.Cache(); err == nil {
@@ -79,8 +79,8 @@ func printImages(w io.Writer, images []*corpus.Image, other []corpus.Source) (fa
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, img := range images {
 		if img.Err != nil {
-			fmt.Fprintf(tw, "%s\n  FAIL\t%v\n", img.Source, img.Err)
-			failed = append(failed, fmt.Sprintf("%s: %v", img.Source, img.Err))
+			fmt.Fprintf(tw, "%s\n  FAIL\t%s\n", img.Source, withFlagAdvice(img.Err))
+			failed = append(failed, fmt.Sprintf("%s: %s", img.Source, withFlagAdvice(img.Err)))
 			continue
 		}
 		fmt.Fprintf(tw, "%s  %s\n", img.Ref, img.Platform)
@@ -90,8 +90,8 @@ func printImages(w io.Writer, images []*corpus.Image, other []corpus.Source) (fa
 			case l.Skip != "":
 				how = "skipped: " + l.Skip
 			case l.Err != nil:
-				how = "FAIL: " + l.Err.Error()
-				failed = append(failed, l.Err.Error())
+				how = "FAIL: " + withFlagAdvice(l.Err)
+				failed = append(failed, withFlagAdvice(l.Err))
 			case l.Cached:
 				how = "cached"
 			}
