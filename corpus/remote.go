@@ -73,11 +73,6 @@ func (s *remoteSource) Layers(ctx context.Context) ([]Entry, error) {
 	return s.r.layersOf(ctx, s)
 }
 
-// Images resolves the image and fetches its layers into the cache.
-func (s *remoteSource) Images(ctx context.Context) ([]*Image, error) {
-	return s.r.imagesOf(ctx, s)
-}
-
 // repoName is registry/repository as people write it (docker.io/library/x).
 func repoName(repo name.Repository) string {
 	reg := repo.RegistryStr()

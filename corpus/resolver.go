@@ -57,12 +57,6 @@ func NewResolver(opts Options) (*Resolver, error) {
 	return &Resolver{opts: opts, platform: *p}, nil
 }
 
-// defaultResolver serves the package-level Parse.
-var defaultResolver = sync.OnceValue(func() *Resolver {
-	r, _ := NewResolver(Options{})
-	return r
-})
-
 // Cache returns the resolver's cache, opening it on first use.
 func (r *Resolver) Cache() (*Cache, error) {
 	r.cacheOnce.Do(func() {
@@ -155,19 +149,6 @@ func classify(err error) error {
 // layersOf is Layers for an image source: its images, fetched, as entries,
 // each blob once.
 func (r *Resolver) layersOf(ctx context.Context, s imageSource) ([]Entry, error) {
-	images, err := r.imagesOf(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	es := r.entriesOf(images, map[v1.Hash]string{}, map[string]bool{})
-	if len(es) == 0 {
-		return nil, fmt.Errorf("source %q: no layers to measure", s.Name())
-	}
-	return es, nil
-}
-
-// imagesOf resolves s and fetches the layer blobs of its images.
-func (r *Resolver) imagesOf(ctx context.Context, s imageSource) ([]*Image, error) {
 	images, err := s.resolve(ctx)
 	if err != nil {
 		return nil, err
@@ -175,5 +156,9 @@ func (r *Resolver) imagesOf(ctx context.Context, s imageSource) ([]*Image, error
 	if err := r.Fetch(ctx, images); err != nil {
 		return nil, err
 	}
-	return images, nil
+	es := r.entriesOf(images, map[v1.Hash]string{}, map[string]bool{})
+	if len(es) == 0 {
+		return nil, fmt.Errorf("source %q: no layers to measure", s.Name())
+	}
+	return es, nil
 }
