@@ -28,6 +28,11 @@ digest) stay the same; then compares implementations of a format at matching
 levels (gzip-std vs gzip-klauspost vs gzip-cli -n at level 6, zstd-cgo vs
 zstd-cli at level 3, ...). Nothing is timed.
 
+SOURCEs are as for zbench run, and the layers are named the same way
+(image-lN for the layers of an image): images are pulled into the cache
+first, a layer shared by several images is encoded once, and an image's
+empty layers are skipped.
+
 The matrix is JSON, with the library and program versions it holds for;
 kept as RUNDIR/determinism.json, zbench evidence finds it there. A summary
 goes to stderr. The reference programs are included by default here.`
