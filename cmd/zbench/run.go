@@ -84,21 +84,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if f.count < 1 {
-		fmt.Fprintln(stderr, "zbench run: -count must be at least 1")
-		return errUsage
-	}
-	if f.rounds < 1 {
-		fmt.Fprintln(stderr, "zbench run: -rounds must be at least 1")
-		return errUsage
-	}
-	f.rounds = min(f.rounds, f.count)
-	if f.resume && f.out == "" {
-		fmt.Fprintln(stderr, "zbench run: -resume needs -o naming the run directory to finish")
-		return errUsage
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", "run-"+time.Now().UTC().Format("20060102-150405"))
+	if err := f.check(stderr); err != nil {
+		return err
 	}
 
 	all := codecs.All()
@@ -158,6 +145,28 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if len(failed) > 0 {
 		return &exitError{1, fmt.Errorf("%d failure(s):\n  %s", len(failed), strings.Join(failed, "\n  "))}
+	}
+	return nil
+}
+
+// check checks the flags, printing what is wrong, and fills in the
+// defaults that depend on others.
+func (f *runFlags) check(stderr io.Writer) error {
+	if f.count < 1 {
+		fmt.Fprintln(stderr, "zbench run: -count must be at least 1")
+		return errUsage
+	}
+	if f.rounds < 1 {
+		fmt.Fprintln(stderr, "zbench run: -rounds must be at least 1")
+		return errUsage
+	}
+	f.rounds = min(f.rounds, f.count)
+	if f.resume && f.out == "" {
+		fmt.Fprintln(stderr, "zbench run: -resume needs -o naming the run directory to finish")
+		return errUsage
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", "run-"+time.Now().UTC().Format("20060102-150405"))
 	}
 	return nil
 }
