@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"zbench/evidence"
+	"zbench/internal/atomicfile"
 	"zbench/plots"
-	"zbench/results"
 )
 
 const reportAbout = `Reads one or more run directories, as zbench run writes them, and writes one
@@ -120,7 +120,7 @@ func writeReport(path string, rep *plots.Report) error {
 			return fmt.Errorf("creating %q: %w", d, err)
 		}
 	}
-	if err := results.WriteFileAtomic(path, rep.WriteHTML); err != nil {
+	if err := atomicfile.Write(path, rep.WriteHTML); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
