@@ -231,7 +231,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	for _, r := range runs {
 		e.Runs = append(e.Runs, RunInfo{Dir: r.Dir, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
 			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],
-			Count: r.Env.Extra["count"], Profile: r.Env.Extra["profile"]})
+			Count: r.Env.Extra[results.ExtraCount], Profile: r.Env.Extra[results.ExtraProfile]})
 	}
 	for _, l := range d.layers {
 		e.Layers = append(e.Layers, LayerInfo{Name: l.name, Digest: l.digest, Format: l.format, RawBytes: l.rawBytes, PublishedBytes: l.published})

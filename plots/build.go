@@ -779,10 +779,10 @@ func (b *builder) method() (*Section, error) {
 		{Title: "profile"}, {Title: "samples per cell"}, {Title: "cells", Num: true}, {Title: "failed", Num: true}, {Title: "sources"}}
 	for _, rd := range b.d.Runs {
 		x := rd.Env.Extra
-		t.Rows = append(t.Rows, Row{Cells: []TableCell{{Text: rd.Label}, {Text: rd.Dir}, {Text: cmp.Or(x["count"], "–")},
-			{Text: cmp.Or(x["min-time"], "–")}, {Text: cmp.Or(x["min-sample"], "–")}, {Text: cmp.Or(x["profile"], "–")},
+		t.Rows = append(t.Rows, Row{Cells: []TableCell{{Text: rd.Label}, {Text: rd.Dir}, {Text: cmp.Or(x[results.ExtraCount], "–")},
+			{Text: cmp.Or(x[results.ExtraMinTime], "–")}, {Text: cmp.Or(x[results.ExtraMinSample], "–")}, {Text: cmp.Or(x[results.ExtraProfile], "–")},
 			{Text: fmt.Sprintf("%d–%d", rd.MinSamples, rd.MaxSamples)}, {Text: strconv.Itoa(len(rd.Cells))},
-			{Text: strconv.Itoa(len(rd.Failures))}, {Text: cmp.Or(x["sources"], "–")}}})
+			{Text: strconv.Itoa(len(rd.Failures))}, {Text: cmp.Or(x[results.ExtraSources], "–")}}})
 	}
 	s.Blocks = append(s.Blocks, Block{Table: t})
 	for _, rd := range b.d.Runs {

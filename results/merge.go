@@ -13,15 +13,6 @@ import (
 	"strings"
 )
 
-// Extra keys that merging reads and writes.
-const (
-	// ExtraShard is the Extra key a sharded run records its shard in, as
-	// "i/n" (0-based i).
-	ExtraShard = "shard"
-	// ExtraParts is the Extra key Merge records the number of parts in.
-	ExtraParts = "parts"
-)
-
 // ErrIncompatibleParts means the run directories given to Merge were not
 // measured by the same build on the same kind of machine, or measured
 // different layers under one name, or (without pooling) measured one cell

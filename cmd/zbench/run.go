@@ -138,33 +138,33 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		env.Commit = commit
 	}
 	env.Extra = map[string]string{
-		"libzstd":         codecs.LibzstdVersion(),
-		"sources":         strings.Join(srcArgs, " "),
-		"profile":         f.profile,
-		"count":           strconv.Itoa(f.count),
-		"rounds":          strconv.Itoa(f.rounds),
-		"min-time":        f.minTime.String(),
-		"min-sample":      f.minSample.String(),
-		"max-layer-bytes": strconv.FormatInt(int64(f.maxBytes), 10),
-		"corpus":          corpus.CorpusName(srcArgs),
-		"corpus-digest":   corpus.Identity(entries),
-		"platform":        f.src.platform,
+		results.ExtraLibzstd:       codecs.LibzstdVersion(),
+		results.ExtraSources:       strings.Join(srcArgs, " "),
+		results.ExtraProfile:       f.profile,
+		results.ExtraCount:         strconv.Itoa(f.count),
+		results.ExtraRounds:        strconv.Itoa(f.rounds),
+		results.ExtraMinTime:       f.minTime.String(),
+		results.ExtraMinSample:     f.minSample.String(),
+		results.ExtraMaxLayerBytes: strconv.FormatInt(int64(f.maxBytes), 10),
+		results.ExtraCorpus:        corpus.CorpusName(srcArgs),
+		results.ExtraCorpusDigest:  corpus.Identity(entries),
+		results.ExtraPlatform:      f.src.platform,
 	}
 	env.Images = runImages(images)
 	if f.codecs != "" {
-		env.Extra["codecs"] = f.codecs
+		env.Extra[results.ExtraCodecs] = f.codecs
 	}
 	// The reference programs' versions are not in the build info.
 	for _, c := range plan.Decoders {
 		if x, ok := c.(codecs.External); ok {
-			env.Extra["program-"+c.Name()] = x.Program() + " " + x.Version()
+			env.Extra[results.ExtraProgramPrefix+c.Name()] = x.Program() + " " + x.Version()
 		}
 	}
 	if f.levels != "" {
-		env.Extra["levels"] = f.levels
+		env.Extra[results.ExtraLevels] = f.levels
 	}
 	if f.ops != "" {
-		env.Extra["ops"] = f.ops
+		env.Extra[results.ExtraOps] = f.ops
 	}
 	if s := plan.Shard.String(); s != "" {
 		env.Extra[results.ExtraShard] = s

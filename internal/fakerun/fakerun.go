@@ -37,7 +37,7 @@ func Env(start time.Time) results.Env {
 		CPU: "Test CPU @ 3.00GHz", Cores: 2, GOMAXPROCS: 2, GOOS: "linux", GOARCH: "amd64",
 		Kernel: "6.1.0-test", Go: "go1.26.0", Commit: "0123456789abcdef", Start: start,
 		Modules: map[string]string{"github.com/klauspost/compress": "v1.20.4"},
-		Extra:   map[string]string{"count": "10", results.ExtraLibzstd: "1.5.7"},
+		Extra:   map[string]string{results.ExtraCount: "10", results.ExtraLibzstd: "1.5.7"},
 	}
 }
 
