@@ -226,10 +226,15 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	if p.VCPUHourUSD < 0 || p.EgressGBUSD < 0 || math.IsNaN(p.VCPUHourUSD) || math.IsNaN(p.EgressGBUSD) {
 		return nil, errors.New("prices must not be negative")
 	}
+	for _, r := range runs {
+		if r.Env == nil {
+			return nil, fmt.Errorf("%s is a results file: the evidence needs a run directory", r.Path)
+		}
+	}
 	d := index(runs)
 	e := &Evidence{Params: p}
 	for _, r := range runs {
-		e.Runs = append(e.Runs, RunInfo{Dir: r.Dir, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
+		e.Runs = append(e.Runs, RunInfo{Dir: r.Path, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
 			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],
 			Count: r.Env.Extra[results.ExtraCount], Profile: r.Env.Extra[results.ExtraProfile]})
 	}

@@ -1,8 +1,6 @@
 package results
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -107,8 +105,7 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 		}
 	}
 
-	var all []Record
-	var lines bytes.Buffer
+	var cells [][]Record
 	for _, k := range order {
 		var merged []Record
 		for _, cell := range byCell[k] {
@@ -122,34 +119,13 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 			merged = append(merged, cell...)
 		}
 		for i := range merged {
-			merged[i].Of = len(merged)
 			if merged[i].Err == "" {
 				merged[i].Sample = i
 			}
-			b, err := json.Marshal(merged[i])
-			if err != nil {
-				return nil, fmt.Errorf("merging: encoding cell %s: %w", k, err)
-			}
-			lines.Write(append(b, '\n'))
 		}
-		all = append(all, merged...)
+		cells = append(cells, merged)
 	}
-
-	var text bytes.Buffer
-	if err := WriteText(&text, env, all); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return nil, fmt.Errorf("merging: creating run directory: %w", err)
-	}
-	// env.json last: a directory without it is not taken for a run.
-	if err := writeFileAtomic(filepath.Join(dst, SamplesFile), lines.Bytes()); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := writeFileAtomic(filepath.Join(dst, ResultsFile), text.Bytes()); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := writeEnv(filepath.Join(dst, EnvFile), env); err != nil {
+	if err := WriteRun(dst, env, cells); err != nil {
 		return nil, fmt.Errorf("merging: %w", err)
 	}
 	return warnings, nil

@@ -476,3 +476,38 @@ func openAppend(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// WriteRun writes a finished run at dir in one go, as Create and WriteCell
+// would have written it: cells holds each cell's records in order (all its
+// samples, or its failure), each record's Of is set to its cell's length.
+// Each file is replaced atomically, env.json last, so that a directory
+// without it is not taken for a run. Merge writes its run with it.
+func WriteRun(dir string, env Env, cells [][]Record) error {
+	var all []Record
+	var lines bytes.Buffer
+	for _, cell := range cells {
+		for _, r := range cell {
+			r.Of = len(cell)
+			b, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encoding cell %s: %w", r.Key(), err)
+			}
+			lines.Write(append(b, '\n'))
+			all = append(all, r)
+		}
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, env, all); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, SamplesFile), lines.Bytes()); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, ResultsFile), text.Bytes()); err != nil {
+		return err
+	}
+	return writeEnv(filepath.Join(dir, EnvFile), env)
+}
