@@ -304,10 +304,17 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 		}
 		runs = append(runs, r)
 	}
+	return FromRuns(runs, detFile, p)
+}
+
+// FromRuns computes the evidence from runs already read, with the
+// determinism matrix of the first run directory that has one (or of
+// detFile when not empty).
+func FromRuns(runs []Run, detFile string, p Params) (*Evidence, error) {
 	var m *results.DeterminismMatrix
 	if detFile == "" {
-		for _, dir := range dirs {
-			path := filepath.Join(dir, results.DeterminismFile)
+		for _, r := range runs {
+			path := filepath.Join(r.Path, results.DeterminismFile)
 			if _, err := os.Stat(path); err == nil {
 				detFile = path
 				break

@@ -11,6 +11,7 @@ import (
 	"zbench/evidence"
 	"zbench/internal/atomicfile"
 	"zbench/plots"
+	"zbench/results"
 )
 
 const reportAbout = `Reads one or more run directories, as zbench run writes them, and writes one
@@ -83,13 +84,22 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		rel = filepath.ToSlash(r) + "/"
 	}
 
-	runs, err := plots.LoadRuns(fs.Args(), ls)
+	// Each run directory is read once, for the charts and the evidence.
+	var read []*results.Run
+	for _, dir := range fs.Args() {
+		r, err := evidence.LoadRun(dir)
+		if err != nil {
+			return err
+		}
+		read = append(read, r)
+	}
+	runs, err := plots.Label(read, ls)
 	if err != nil {
 		return err
 	}
 	opts := plots.Options{Title: *title, Files: rel}
 	if *withEvidence {
-		if opts.Evidence, err = evidence.Load(fs.Args(), "", params); err != nil {
+		if opts.Evidence, err = evidence.FromRuns(read, "", params); err != nil {
 			return fmt.Errorf("computing the evidence: %w", err)
 		}
 	}
