@@ -447,12 +447,22 @@ func compareEnv(rep *Report, base, new *Run, opt Options) error {
 		return nil
 	}
 	if !opt.AllowEnv {
-		return fmt.Errorf("%w: %s; numbers from different machines do not compare (-allow-env compares them anyway)",
-			ErrIncompatible, strings.Join(machine, ", "))
+		return &IncompatibleError{Changes: machine}
 	}
 	rep.Warnings = append(rep.Warnings, fmt.Sprintf("the runs come from different machines (%s): differences may be the machine's, not the code's", strings.Join(machine, ", ")))
 	return nil
 }
+
+// An IncompatibleError is Compare's error for runs of different machines
+// (see results.KindMachine); Options.AllowEnv compares them anyway. It is
+// an ErrIncompatible. Changes says how they differ: `goarch amd64 → arm64`.
+type IncompatibleError struct{ Changes []string }
+
+func (e *IncompatibleError) Error() string {
+	return fmt.Sprintf("%v: %s; numbers from different machines do not compare", ErrIncompatible, strings.Join(e.Changes, ", "))
+}
+
+func (e *IncompatibleError) Unwrap() error { return ErrIncompatible }
 
 // layerID is what a run says about one layer.
 type layerID struct {

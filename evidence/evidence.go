@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,11 @@ type Params struct {
 	// registry) uses: its decode throughput and CPU are what pull time
 	// and conversion cost are computed from.
 	Decoders map[string]string `json:"decoders"`
+	// MoreLevels says how to measure more zstd levels, for the levels
+	// answer's method ("(-levels zstd-cgo=1-19)" from the command); when
+	// empty the method says "(more zstd-cgo levels)". It is not part of the
+	// JSON.
+	MoreLevels string `json:"-"`
 }
 
 // A Bandwidth is a link speed.
@@ -288,7 +294,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		e.Storage.perImage(in, excluded)
 	}
 	e.Interop = interop(d)
-	e.Levels = levels(d)
+	e.Levels = levels(d, cmp.Or(p.MoreLevels, "(more zstd-cgo levels)"))
 	e.Determinism = summarizeDeterminism(m)
 	return e, nil
 }

@@ -11,6 +11,19 @@ import (
 	"strings"
 )
 
+// A DuplicateCellError is Merge's error when, without pooling, two parts
+// measured one cell. It is an ErrIncompatibleParts.
+type DuplicateCellError struct {
+	Cell          CellKey
+	First, Second string // the parts
+}
+
+func (e *DuplicateCellError) Error() string {
+	return fmt.Sprintf("merging: cell %s is in both %q and %q: %v", e.Cell, e.First, e.Second, ErrIncompatibleParts)
+}
+
+func (e *DuplicateCellError) Unwrap() error { return ErrIncompatibleParts }
+
 // ErrIncompatibleParts means the run directories given to Merge were not
 // measured by the same build on the same kind of machine, or measured
 // different layers under one name, or (without pooling) measured one cell
@@ -94,8 +107,7 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 				// to load failed in each of them: keep the first.
 				continue
 			case seen && !opt.Pool:
-				return nil, fmt.Errorf("merging: cell %s is in both %q and %q (to pool rounds of one binary, use -pool): %w",
-					k, prev, parts[i], ErrIncompatibleParts)
+				return nil, &DuplicateCellError{Cell: k, First: prev, Second: parts[i]}
 			}
 			if _, ok := byCell[k]; !ok {
 				order = append(order, k)

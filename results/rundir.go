@@ -35,6 +35,19 @@ var (
 	ErrClosed = errors.New("run directory closed")
 )
 
+// An EnvChangedError is the warning of a resume on a different machine or
+// build than the run began on: the run's numbers will mix both. Changes
+// says how, for people: `cpu "A" → "B"`.
+type EnvChangedError struct {
+	Dir     string
+	Changes []string
+}
+
+func (e *EnvChangedError) Error() string {
+	return fmt.Sprintf("resuming %q on a different machine or build than it began on (%s): its numbers will mix both",
+		e.Dir, strings.Join(e.Changes, ", "))
+}
+
 // A Sink takes the records of finished cells.
 type Sink interface {
 	// WriteCell writes every record of one finished cell: all its samples,
@@ -109,8 +122,7 @@ func Create(dir string, env Env, resume bool) (*RunDir, error) {
 	var recs []Record
 	switch {
 	case len(existing) > 0 && !resume:
-		return nil, fmt.Errorf("%q holds %s: %w; finish it with -resume, or write this run to another -o",
-			dir, strings.Join(existing, ", "), ErrRunExists)
+		return nil, fmt.Errorf("%q holds %s: %w", dir, strings.Join(existing, ", "), ErrRunExists)
 	case resume && slices.Contains(existing, SamplesFile):
 		var err error
 		kept, recs, err = rd.resume()
@@ -172,8 +184,7 @@ func (rd *RunDir) resume() (rewrite []byte, recs []Record, err error) {
 		return nil, nil, err
 	default:
 		if diffs := old.differences(rd.env); len(diffs) > 0 {
-			rd.warn(fmt.Errorf("resuming %q on a different machine or build than it began on (%s): its numbers will mix both; to keep them apart, start a new run with another -o",
-				rd.dir, strings.Join(diffs, ", ")))
+			rd.warn(&EnvChangedError{Dir: rd.dir, Changes: diffs})
 		}
 		rd.env = old
 		if rd.env.GOMAXPROCS < 1 {

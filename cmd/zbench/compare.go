@@ -117,7 +117,12 @@ func compareRuns(basePath, newPath string, opt compare.Options) (*compare.Report
 	if err != nil {
 		return nil, fmt.Errorf("NEW: %w", err)
 	}
-	return compare.Compare(base, cur, opt)
+	rep, err := compare.Compare(base, cur, opt)
+	var inc *compare.IncompatibleError
+	if errors.As(err, &inc) {
+		return nil, fmt.Errorf("%w (-allow-env compares them anyway)", err)
+	}
+	return rep, err
 }
 
 // writeComparison writes rep as text or JSON to path, "-" being stdout.

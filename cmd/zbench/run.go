@@ -170,11 +170,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		env.Extra[results.ExtraShard] = s
 	}
 	rd, err := results.Create(f.out, env, f.resume)
+	if errors.Is(err, results.ErrRunExists) {
+		return fmt.Errorf("%w; finish it with -resume, or write this run to another -o", err)
+	}
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	for _, w := range rd.Warnings() {
+		var changed *results.EnvChangedError
+		if errors.As(w, &changed) {
+			w = fmt.Errorf("%w; to keep them apart, start a new run with another -o", w)
+		}
 		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
 	}
 
