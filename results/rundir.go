@@ -48,16 +48,6 @@ func (e *EnvChangedError) Error() string {
 		e.Dir, strings.Join(e.Changes, ", "))
 }
 
-// A Sink takes the records of finished cells.
-type Sink interface {
-	// WriteCell writes every record of one finished cell: all its samples,
-	// or its failure.
-	WriteCell(recs []Record) error
-	Close() error
-}
-
-var _ Sink = (*RunDir)(nil)
-
 // A RunDir writes a run directory: env.json, results.txt and samples.jsonl.
 // Its methods may be called from several goroutines.
 type RunDir struct {
