@@ -148,12 +148,18 @@ func summarize(rc *results.Cell) *cell {
 // get returns the cell of k, or nil.
 func (d *data) get(k results.CellKey) *cell { return d.cells[k] }
 
-// An Encoder is an encode setting: a codec at a level, with its threads.
+// An Encoder is an encode setting (a results.Setting of OpEncode) with the
+// format it writes, as the evidence's JSON shows it.
 type Encoder struct {
 	Codec   string `json:"codec"`
 	Level   string `json:"level"`
 	Threads int    `json:"threads"`
 	Format  string `json:"format"`
+}
+
+// Setting is e as a results.Setting.
+func (e Encoder) Setting() results.Setting {
+	return results.Setting{Op: results.OpEncode, Codec: e.Codec, Level: e.Level, Threads: e.Threads}
 }
 
 func (e Encoder) String() string {
@@ -221,7 +227,7 @@ func guessFormat(codec string) string {
 
 // encodeCell returns the encode cell of e on layer l.
 func (d *data) encodeCell(e Encoder, l string) *cell {
-	return d.get(results.CellKey{Op: results.OpEncode, Layer: l, Codec: e.Codec, Level: e.Level, Threads: e.Threads})
+	return d.get(e.Setting().On(l))
 }
 
 // decodeCell returns the cell of decoder dec reading e's output on layer l,
