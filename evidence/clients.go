@@ -62,6 +62,20 @@ var Clients = []Client{
 			"compress/gzip NewWriter (level 6), klauspost zstd NewWriter (default level)",
 	},
 	{
+		Name: "containerd-1.7",
+		Who:  "containerd 1.6 and 1.7 (Debian 12 packages 1.6.20), before igzip support and klauspost gzip",
+		Gzip: []Choice{
+			{Decoder: "unpigz-pipe", Program: "unpigz", Disable: "CONTAINERD_DISABLE_PIGZ"},
+			{Decoder: "gzip-std"},
+		},
+		Zstd:     "zstd-klauspost",
+		ZstdNote: "containerd 1.x's reader is zstd.NewReader(buf), low-memory mode and default concurrency; zbench's decoder is single-threaded",
+		Encoders: map[string]string{"gzip": "gzip-std 6", "zstd": "zstd-klauspost default"},
+		Source: "containerd/containerd archive/compression/compression.go at v1.7.34 and v1.6.20 (the same lines): " +
+			"gzipDecompress (lines 265-277) runs unpigz \"-d -c\" through cmdStream, else compress/gzip; zstd.NewReader(buf) (line 218). " +
+			"igzip came in v2.0.0 (34378ec9b)",
+	},
+	{
 		Name: "docker",
 		Who:  "Docker Engine with a graph driver (the classic image store), through moby/go-archive",
 		Gzip: []Choice{

@@ -50,7 +50,7 @@ func TestClientFlag(t *testing.T) {
 		{nil, []string{"-client", "docker,containerd"}, "gzip-std", 2},
 		{nil, []string{"-client", "docker,containerd", "-decoders", "gzip=gzip-klauspost"}, "gzip-klauspost", 2},
 		{nil, []string{"-client", "none", "-decoders", "gzip=gzip-pgzip"}, "gzip-pgzip", 0},
-		{nil, nil, "gzip-std", 13}, // all: 4 clients, 8 forced paths, library
+		{nil, nil, "gzip-std", 16}, // all: 5 clients, 10 forced paths, library
 	} {
 		gz, n, err := parse(c.path, c.args...)
 		if err != nil || gz != c.gzip || n != c.clients {
