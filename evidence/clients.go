@@ -408,18 +408,24 @@ func (e *Evidence) clientAnswer() Answer {
 		}
 		src.Rows = append(src.Rows, []string{cp.Profile.Name, cp.Profile.Chosen, strings.Join(encs, ", "), cp.Profile.Source})
 		for _, n := range cp.Profile.Notes {
-			a.Notes = append(a.Notes, cp.Profile.Name+": "+n)
+			if n := cp.Profile.Client + ": " + n; !slices.Contains(a.Notes, n) {
+				a.Notes = append(a.Notes, n)
+			}
 		}
 	}
-	a.Notes = slices.Compact(a.Notes)
 	a.Tables = []Table{t, src}
 	for _, cp := range e.Clients {
 		if cp.Pull == nil || len(cp.Pull.Corpus) == 0 {
 			continue
 		}
-		pub := cp.Pull.Corpus[0]
-		a.Answer = append(a.Answer, fmt.Sprintf("%s (%s for gzip, %s): gzip as published decodes at %s MB/s and takes %s overlapped at %s.",
-			cp.Profile.Name, cp.Profile.Decoders["gzip"], cp.Profile.Chosen, sig(pub.DecodeMBps, 3), secs(pub.OverlappedS), pub.Bandwidth))
+		var at []string
+		for _, r := range cp.Pull.Corpus {
+			if r.Encoder == nil {
+				at = append(at, secs(r.OverlappedS)+" at "+r.Bandwidth)
+			}
+		}
+		a.Answer = append(a.Answer, fmt.Sprintf("%s (%s): gzip as published decodes at %s MB/s and takes %s, overlapped.",
+			cp.Profile.Name, cp.Profile.Chosen, sig(cp.Pull.Corpus[0].DecodeMBps, 3), strings.Join(at, ", ")))
 	}
 	if len(a.Answer) == 0 {
 		a.Empty = true

@@ -35,6 +35,8 @@ func TestResolveClients(t *testing.T) {
 		{"containerd/go", []string{"igzip", "unpigz"}, "gzip-klauspost", "zstd-klauspost", "forced"},
 		{"containerd/unpigz", nil, "unpigz-pipe", "zstd-klauspost", "forced"},
 		{"docker", []string{"igzip", "unpigz"}, "unpigz-pipe", "zstd-klauspost", "unpigz is on PATH"},
+		{"containerd-1.7", []string{"igzip", "unpigz"}, "unpigz-pipe", "zstd-klauspost", "unpigz is on PATH"},
+		{"containerd-1.7", []string{"igzip"}, "gzip-std", "zstd-klauspost", "unpigz is not on PATH"},
 		{"docker", []string{"igzip"}, "gzip-std", "zstd-klauspost", "unpigz is not on PATH"},
 		{"buildkit", nil, "gzip-std", "zstd-klauspost", "not on PATH"},
 		{"containers-image", []string{"igzip", "unpigz"}, "gzip-pgzip", "zstd-klauspost", "only gzip decoder"},

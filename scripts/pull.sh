@@ -162,10 +162,26 @@ CONF
   return 1
 }
 
+# What the client overlaps, from the sources: skopeo's copy to dir: streams
+# each blob through the digest check, pgzip and the file (overlapped).
+# containerd's unpacker (unpacker.go) applies a layer once its fetch into the
+# content store has completed: download, then decode and untar (sequential
+# per layer; the next layer downloads meanwhile). Podman's storage
+# destination (containers/image storage/storage_dest.go, putBlobToPendingFile)
+# writes the blob to a temporary file while decoding it once for its diffID,
+# then applies the file (containers/storage's DecompressStream, pgzip again):
+# max(download, decode) + decode + untar, which "sequential" approximates.
+shape_of() {
+  case $1 in
+    skopeo) echo overlapped ;;
+    *) echo sequential ;;
+  esac
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 table=$work/pull.txt
-printf '%-8s %-16s %-8s %-14s %10s %12s %12s %9s\n' client profile rate decoder "measured" "overlapped" "sequential" "meas/ovl" >"$table"
+printf '%-8s %-16s %-8s %-14s %10s %12s %12s %-10s %10s\n' client profile rate decoder measured overlapped sequential model measured/model >"$table"
 for client in $CLIENTS; do
   command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
   if [ "$client" = ctr ] && [ -z "$ctrd_pid" ]; then start_containerd; fi
@@ -195,8 +211,11 @@ for client in $CLIENTS; do
     fi
     measured=$(printf '%s\n' "${times[@]}" | median)
     read -r dec ovl seq < <(model "$prof" "$model_rate")
-    ratio=$(awk -v a="$measured" -v b="$ovl" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    printf '%-8s %-16s %-8s %-14s %9.3fs %11.3fs %11.3fs %9s\n' "$client" "$prof" "$rate" "$dec" "$measured" "$ovl" "$seq" "$ratio" >>"$table"
+    shape=$(shape_of "$client")
+    m=$ovl
+    [ "$shape" = sequential ] && m=$seq
+    ratio=$(awk -v a="$measured" -v b="$m" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    printf '%-8s %-16s %-8s %-14s %9.3fs %11.3fs %11.3fs %-10s %10s\n' "$client" "$prof" "$rate" "$dec" "$measured" "$ovl" "$seq" "$shape" "$ratio" >>"$table"
     echo "pull.sh: $client at $rate: ${times[*]} s" >&2
   done
 done

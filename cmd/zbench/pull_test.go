@@ -36,7 +36,7 @@ func TestPullScript(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("pull.sh: exit %d\n%s", code, out)
 	}
-	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +overlapped +([0-9.]+)$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no skopeo row in the table:\n%s", out)
 	}
