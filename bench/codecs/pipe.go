@@ -29,9 +29,9 @@ import (
 // They write nothing: Levels is empty, NewWriter fails, and a run uses them
 // only as decoders (decode and decode-original cells). Like the reference
 // programs they are opt-in: a run measures them when -codecs names them or
-// with -profile reference. Unlike pigz-cli and igzip-cli, the environment is
-// passed as it is apart from the variables that change the programs'
-// defaults (see cli.go), as a client passes its own.
+// with -profile reference. As for the reference programs, the variables
+// that change the programs' defaults (GZIP, PIGZ; see cli.go) are removed
+// from the child's environment, where a client would pass its own on.
 
 // The names of the clients' pipe decoders.
 const (
