@@ -6,8 +6,9 @@
 // The limit is a token bucket per direction (golang.org/x/time/rate),
 // shared by every connection, as one link is: a client that pulls layers
 // over several connections shares the rate among them. The bucket holds
-// [Burst] bytes, so over a transfer of n bytes the rate is exceeded by at
-// most Burst/n. Latency is not added.
+// 5 ms of the rate (at least [Chunk] bytes): a transfer that starts after
+// an idle moment gets its first 5 ms of bytes at once, and a proxy woken up
+// to 5 ms late loses no rate. Latency is not added.
 package throttle
 
 import (
@@ -19,9 +20,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Burst is the token bucket's size and the largest write the proxy makes:
-// 32 KiB, a few milliseconds even at 100 Mbit/s.
-const Burst = 32 << 10
+// Chunk is the largest read and write the proxy makes: 32 KiB.
+const Chunk = 32 << 10
+
+// BurstSeconds is the time at the rate the token bucket holds.
+const BurstSeconds = 0.005
+
+// Burst is the token bucket's size at a rate in bytes per second.
+func Burst(bytesPerSecond float64) int {
+	return max(Chunk, int(bytesPerSecond*BurstSeconds))
+}
 
 // A Proxy forwards the connections it accepts to Target, each direction at
 // most BytesPerSecond over all connections.
@@ -52,8 +60,9 @@ func New(target string, bitsPerSecond float64) (*Proxy, error) {
 
 func (p *Proxy) init() {
 	p.once.Do(func() {
-		p.down = rate.NewLimiter(rate.Limit(p.BytesPerSecond), Burst)
-		p.up = rate.NewLimiter(rate.Limit(p.BytesPerSecond), Burst)
+		b := Burst(p.BytesPerSecond)
+		p.down = rate.NewLimiter(rate.Limit(p.BytesPerSecond), b)
+		p.up = rate.NewLimiter(rate.Limit(p.BytesPerSecond), b)
 		p.ctx, p.cancel = context.WithCancel(context.Background())
 		p.conns = map[net.Conn]bool{}
 	})
@@ -132,7 +141,7 @@ func (p *Proxy) forward(client net.Conn) {
 // copy copies src to dst, waiting for the limiter before each write, then
 // closes dst's write side so the other end sees the end.
 func (p *Proxy) copy(dst, src net.Conn, lim *rate.Limiter) {
-	buf := make([]byte, Burst)
+	buf := make([]byte, Chunk)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {

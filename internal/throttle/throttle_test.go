@@ -75,7 +75,7 @@ func fetch(t *testing.T, addr string) int64 {
 }
 
 // TestRate checks the rate on loopback: 2 MiB at 32 Mbit/s take 0.52 s;
-// the proxy may not be faster than the rate by more than its burst, and is
+// the proxy may not be faster than the rate by more than its bucket, and is
 // allowed 15% slower on a loaded machine. Two connections at once share
 // the rate.
 func TestRate(t *testing.T) {
@@ -89,7 +89,7 @@ func TestRate(t *testing.T) {
 		t.Fatalf("got %d bytes, want %d", n, size)
 	}
 	got := time.Since(t0).Seconds()
-	lo := want * (1 - float64(Burst)/size) * 0.99
+	lo := want * (1 - float64(Burst(bits/8))/size) * 0.99
 	if got < lo || got > want*1.15 {
 		t.Errorf("%d bytes at %g bit/s took %.3f s, want %.3f s (from %.3f to %.3f)", size, bits, got, want, lo, want*1.15)
 	}
@@ -115,5 +115,14 @@ func TestNew(t *testing.T) {
 		if _, err := New(c.target, c.bits); err == nil {
 			t.Errorf("New(%q, %g) = nil error", c.target, c.bits)
 		}
+	}
+}
+
+func TestBurst(t *testing.T) {
+	if b := Burst(1e9 / 8); b != 625000 {
+		t.Errorf("Burst at 1 Gbit/s = %d, want 5 ms of it, 625000 bytes", b)
+	}
+	if b := Burst(32e6 / 8); b != Chunk {
+		t.Errorf("Burst at 32 Mbit/s = %d, want at least a chunk, %d", b, Chunk)
 	}
 }
