@@ -109,16 +109,17 @@ func TestClientTable(t *testing.T) {
 // decoder was not says what is missing, and library becomes one profile
 // per decoder of the runs.
 func TestClientPulls(t *testing.T) {
-	run := synthetic()
+	recs := synthetic().Records
 	// gzip-klauspost decodes the published layers twice as fast as gzip-std.
 	for _, l := range []struct {
 		name string
 		raw  int64
 	}{{"a", 1e9}, {"b", 5e8}} {
 		s := l.raw / 1e8
-		run.Records = append(run.Records, mk(results.OpDecodeOriginal, l.name, "gzip-klauspost", "gzip", "", l.raw, l.raw*2/5).
+		recs = append(recs, mk(results.OpDecodeOriginal, l.name, "gzip-klauspost", "gzip", "", l.raw, l.raw*2/5).
 			at([]int64{s * 1e9 / 2}, []int64{s * 1e9 / 2}).records()...)
 	}
+	run := results.FromRecords("synthetic", results.Env{}, recs)
 	p := DefaultParams()
 	var err error
 	if p.Clients, err = ResolveClients("containerd,containerd/unpigz,library", onPath()); err != nil {
