@@ -92,4 +92,3 @@ func (c truncating) EncodeOnly() {}
 func (c truncating) Verify(out, raw []byte) (int64, string, error) {
 	return c.Codec.(bench.Verifier).Verify(out[:len(out)-10], raw)
 }
-

@@ -117,7 +117,7 @@ func TestLazyCommand(t *testing.T) {
 	}
 	var doc struct {
 		Overheads []struct{ Layer, Format string } `json:"overheads"`
-		Updates   []struct{ From, To string }     `json:"updates"`
+		Updates   []struct{ From, To string }      `json:"updates"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
