@@ -140,6 +140,10 @@ type FilesFirst struct {
 	Files  []string `json:"files"`
 	// Missing are the files asked for that the layer lacks.
 	Missing []string `json:"missing,omitempty"`
+	// NotPrioritized are the files a prioritized format was asked to put
+	// first but did not: eStargz's Build misses a file whose parent
+	// directories have no entry in the tar (a layer diff may lack "./usr/").
+	NotPrioritized []string `json:"not_prioritized,omitempty"`
 	// FileBytes is the files' uncompressed bytes.
 	FileBytes int64 `json:"file_bytes"`
 	Blob      int64 `json:"blob_bytes"`

@@ -50,6 +50,21 @@ func tarOf(t *testing.T, fs ...file) []byte {
 	return buf.Bytes()
 }
 
+// tarOfNoDirs is tarOf without the parent directories' entries.
+func tarOfNoDirs(t *testing.T, fs ...file) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range fs {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg, ModTime: time.Unix(1, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(f.data)
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
 // Two versions of a layer: a and c unchanged, b changed, d new.
 func versions(t *testing.T) (v1, v2 []byte) {
 	a := file{"usr/lib/a.so", 0o755, randomBytes(1, 100<<10)}
@@ -157,6 +172,13 @@ func TestFilesFirst(t *testing.T) {
 	fp := FilesFirstOf(prio, want)
 	if len(prio.Missed) > 0 {
 		t.Errorf("Build missed %q", prio.Missed)
+	}
+	// Without the entries of its parent directories, the library misses a
+	// file, and says so.
+	noDirs := tarOfNoDirs(t, file{"usr/bin/c", 0o755, randomBytes(4, 1000)})
+	missed := encode(t, "nodirs", noDirs, pf, []string{"usr/bin/c"})
+	if !slices.Equal(missed.Missed, []string{"usr/bin/c"}) {
+		t.Errorf("a file without its parent directories' entries: Missed = %q, want [usr/bin/c]", missed.Missed)
 	}
 	if fp.Ranges != 1 || fp.FileBytes != 300<<10 {
 		t.Errorf("prioritized: %d ranges, %d file bytes; want 1, %d", fp.Ranges, fp.FileBytes, 300<<10)

@@ -76,7 +76,9 @@ func Analyse(layers []Layer, opts Options) (*Report, error) {
 				}
 			}
 			rep.Overheads = append(rep.Overheads, OverheadOf(e))
-			rep.FilesFirst = append(rep.FilesFirst, FilesFirstOf(e, files))
+			ff := FilesFirstOf(e, files)
+			ff.NotPrioritized = e.Missed
+			rep.FilesFirst = append(rep.FilesFirst, ff)
 			if old := prev[f.Name]; old != nil {
 				u, err := UpdateOf(old, e)
 				if err != nil {

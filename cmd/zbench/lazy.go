@@ -187,6 +187,9 @@ func printLazy(w io.Writer, d *lazyDoc) {
 		if len(f.Missing) > 0 {
 			names += " (missing: " + strings.Join(f.Missing, ", ") + ")"
 		}
+		if len(f.NotPrioritized) > 0 {
+			names += fmt.Sprintf(" (%d not prioritized: the library missed them)", len(f.NotPrioritized))
+		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %s |\n", f.Layer, f.Format, names, f.FileBytes, f.Total(), f.Ranges, pct(f.Total(), f.Blob))
 	}
 	if len(d.Costs) > 0 {
