@@ -34,6 +34,8 @@ var shortLevels = map[string]codectest.Option{
 	codecs.PigzCLIName:       codectest.ShortLevels("1", "6", "9"),
 	codecs.IgzipCLIName:      codectest.ShortLevels("0", "3"),
 	codecs.LibdeflateCLIName: codectest.ShortLevels("1", "6", "12"),
+	codecs.EstargzName:       codectest.ShortLevels("1", "9"),
+	codecs.ZstdChunkedName:   codectest.ShortLevels("1", "10"),
 }
 
 // tarInput are the codecs that read the tar they compress: the lazy-pull
