@@ -24,6 +24,9 @@ type Format struct {
 	// PlainCodec and PlainLevel name the plain encoder it is compared
 	// against: the same implementation at the same level.
 	PlainCodec, PlainLevel string
+	// ChunkSize, for eStargz, is the chunk size in bytes; 0 is the
+	// library's default (4 MiB).
+	ChunkSize int
 	// Prioritize, for eStargz, writes with the library's Build and these
 	// files first (see [Format.Encode]); Build's ordering is then what a
 	// client prefetches in one range.
@@ -101,7 +104,7 @@ func (f Format) encode(raw []byte, prioritized []string) ([]byte, []string, erro
 		}
 		var missed []string
 		blob, err := estargz.Build(io.NewSectionReader(bytes.NewReader(raw), 0, int64(len(raw))),
-			estargz.WithCompressionLevel(l.N), estargz.WithParallelism(1), estargz.WithChunkSize(4<<20),
+			estargz.WithCompressionLevel(l.N), estargz.WithParallelism(1), estargz.WithChunkSize(f.chunkSize()),
 			estargz.WithPrioritizedFiles(prioritized), estargz.WithAllowPrioritizeNotFound(&missed))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", f, err)
@@ -113,8 +116,37 @@ func (f Format) encode(raw []byte, prioritized []string) ([]byte, []string, erro
 		}
 		return out, missed, nil
 	}
+	if f.ChunkSize > 0 && f.Codec == codecs.EstargzName {
+		c, err := codecs.EstargzWithChunkSize(f.ChunkSize)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := encodeCodec(c, f.Level, raw)
+		return out, nil, err
+	}
 	out, err := encodeWith(f.Codec, f.Level, raw)
 	return out, nil, err
+}
+
+func (f Format) chunkSize() int {
+	if f.ChunkSize > 0 {
+		return f.ChunkSize
+	}
+	return codecs.EstargzChunkSize
+}
+
+// WithChunkSize returns f (eStargz) with chunks of n bytes, its Name
+// saying so ("estargz-chunk1MiB").
+func WithChunkSize(f Format, n int) (Format, error) {
+	if f.Codec != codecs.EstargzName {
+		return f, fmt.Errorf("%s has no chunk size to set", f.Name)
+	}
+	c, err := codecs.EstargzWithChunkSize(n)
+	if err != nil {
+		return f, err
+	}
+	f.ChunkSize, f.Name = n, c.Name()
+	return f, nil
 }
 
 // Plain writes raw with f's plain encoder.
@@ -133,6 +165,11 @@ func encodeWith(codec, level string, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return encodeCodec(c, level, raw)
+}
+
+func encodeCodec(c bench.Codec, level string, raw []byte) ([]byte, error) {
+	codec := c.Name()
 	l, err := bench.LevelByName(c, level)
 	if err != nil {
 		return nil, err

@@ -198,3 +198,35 @@ func TestSpan(t *testing.T) {
 		t.Errorf("span = %d bytes, %d ranges; want 160, 2", b, r)
 	}
 }
+
+// TestChunkSize: eStargz with 64 KiB chunks cuts a 200 KiB file in four,
+// each verified, and an update that changes nothing else fetches only the
+// changed chunks.
+func TestChunkSize(t *testing.T) {
+	f, err := WithChunkSize(DefaultFormats()[0], 64<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "estargz-chunk64KiB" {
+		t.Errorf("name %q", f.Name)
+	}
+	c1 := randomBytes(4, 200<<10)
+	c2 := bytes.Clone(c1)
+	c2[100<<10] ^= 1 // in the second chunk
+	e1 := encode(t, "v1", tarOf(t, file{"usr/bin/c", 0o755, c1}), f, nil)
+	e2 := encode(t, "v2", tarOf(t, file{"usr/bin/c", 0o755, c2}), f, nil)
+	if n := len(e2.Layout.Chunks); n != 4 {
+		t.Fatalf("%d chunks, want 4", n)
+	}
+	u, err := UpdateOf(e1, e2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := e2.Layout.Chunks[1]
+	if u.Fetched != 1 || u.ChunkBytes != second.End-second.Offset {
+		t.Errorf("update fetches %d chunks, %d bytes; want the second chunk, %d bytes", u.Fetched, u.ChunkBytes, second.End-second.Offset)
+	}
+	if _, err := WithChunkSize(DefaultFormats()[1], 1<<20); err == nil {
+		t.Error("zstd:chunked with a chunk size: want an error")
+	}
+}

@@ -65,6 +65,22 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestEstargzChunkSize runs the conformance test on eStargz with 64 KiB
+// chunks, so that files are cut into several chunks, each verified.
+func TestEstargzChunkSize(t *testing.T) {
+	c, err := codecs.EstargzWithChunkSize(64 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name() != "estargz-chunk64KiB" {
+		t.Errorf("Name() = %q", c.Name())
+	}
+	if _, err := codecs.EstargzWithChunkSize(0); err == nil {
+		t.Error("chunk size 0: want an error")
+	}
+	codectest.Run(t, c, codecs.All(), codectest.TarInput(), codectest.ShortLevels("6"))
+}
+
 // TestPrograms checks that each reference program is on PATH, so that its
 // codec is in All() and in the conformance test. Without a program the test
 // is skipped, saying which Debian package to install, except under CI=true,

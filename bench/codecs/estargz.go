@@ -33,7 +33,22 @@ const EstargzName = "estargz"
 // The library's other entry point, Build, needs the whole tar as an
 // io.SectionReader, spills to temporary files, and is the one that orders
 // prioritized files first; package lazy uses it for that, untimed.
-func Estargz() bench.Codec { return estargzCodec{chunkSize: 4 << 20} }
+func Estargz() bench.Codec { return estargzCodec{chunkSize: EstargzChunkSize} }
+
+// EstargzChunkSize is the library's default chunk size, 4 MiB: files larger
+// than that are cut into chunks of it.
+const EstargzChunkSize = 4 << 20
+
+// EstargzWithChunkSize returns estargz with chunks of n bytes (the
+// library's Writer.ChunkSize), named "estargz-chunk" and the size
+// ("estargz-chunk1MiB"), or Estargz itself for the default size. It is not
+// in [All]: package lazy uses it to vary the chunk size.
+func EstargzWithChunkSize(n int) (bench.Codec, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("estargz: chunk size %d: want a positive number of bytes", n)
+	}
+	return estargzCodec{chunkSize: n}, nil
+}
 
 type estargzCodec struct{ chunkSize int }
 
@@ -47,7 +62,18 @@ var (
 
 var estargzLevels = numbered(gzip.BestSpeed, gzip.BestCompression, gzipNote)
 
-func (estargzCodec) Name() string   { return EstargzName }
+func (c estargzCodec) Name() string {
+	if c.chunkSize == EstargzChunkSize {
+		return EstargzName
+	}
+	if c.chunkSize%(1<<20) == 0 {
+		return fmt.Sprintf("%s-chunk%dMiB", EstargzName, c.chunkSize>>20)
+	}
+	if c.chunkSize%(1<<10) == 0 {
+		return fmt.Sprintf("%s-chunk%dKiB", EstargzName, c.chunkSize>>10)
+	}
+	return fmt.Sprintf("%s-chunk%dB", EstargzName, c.chunkSize)
+}
 func (estargzCodec) Format() string { return bench.Gzip }
 func (estargzCodec) Module() string { return "github.com/containerd/stargz-snapshotter/estargz" }
 func (estargzCodec) Levels() []bench.Level {
@@ -57,7 +83,7 @@ func (estargzCodec) Threads() int              { return 1 }
 func (estargzCodec) EncodeOnly()               {}
 func (estargzCodec) DefaultLevel() bench.Level { return mustLevel(estargzLevels, "9") }
 func (c estargzCodec) Describe() string {
-	return fmt.Sprintf("stargz-snapshotter/estargz Writer (AppendTarLossLess), compress/gzip underneath, chunk size %d MiB, single-threaded; encode-only", c.chunkSize>>20)
+	return fmt.Sprintf("stargz-snapshotter/estargz Writer (AppendTarLossLess), compress/gzip underneath, chunk size %d bytes, single-threaded; encode-only", c.chunkSize)
 }
 
 // NewWriter returns a writer that feeds what it is given, through a pipe,
@@ -71,10 +97,10 @@ func (c estargzCodec) NewWriter(w io.Writer, l bench.Level) (io.WriteCloser, err
 	sw.ChunkSize = c.chunkSize
 	return newPipeWriter(func(r io.Reader) error {
 		if err := sw.AppendTarLossLess(r); err != nil {
-			return fmt.Errorf("estargz: %w", err)
+			return fmt.Errorf("%s: %w", c.Name(), err)
 		}
 		if _, err := sw.Close(); err != nil {
-			return fmt.Errorf("estargz: close: %w", err)
+			return fmt.Errorf("%s: close: %w", c.Name(), err)
 		}
 		return nil
 	}), nil

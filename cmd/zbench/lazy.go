@@ -41,6 +41,8 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	esLevel := fs.String("estargz-level", "9", "eStargz gzip `level` (1-9; the library's default is 9)")
 	zcLevel := fs.String("zstd-chunked-level", "10", "zstd:chunked `level` (1, 3, 6, 10; containers/storage's default is 10)")
 	formatList := fs.String("formats", "estargz,zstd-chunked", "comma-separated `formats` to analyse")
+	var chunkSize byteSize
+	fs.Var(&chunkSize, "estargz-chunk-size", "eStargz chunk `size` (default the library's 4MiB)")
 	prio := fs.Bool("prioritized", true, "also write eStargz with the files to read first prioritized")
 	files := fs.String("files", "", "comma-separated `paths` to read first (default: the -n largest executables of each layer)")
 	n := fs.Int("n", 5, "how many of the largest executables to read first")
@@ -65,6 +67,12 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			fmt.Fprintf(stderr, "zbench lazy: -formats %s: %v\n", name, err)
 			return errUsage
+		}
+		if chunkSize > 0 && name == codecs.EstargzName {
+			if f, err = lazy.WithChunkSize(f, int(chunkSize)); err != nil {
+				fmt.Fprintf(stderr, "zbench lazy: -estargz-chunk-size: %v\n", err)
+				return errUsage
+			}
 		}
 		formats = append(formats, f)
 	}
