@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"zbench/bench/codecs"
 	"zbench/results"
 )
 
@@ -42,7 +43,7 @@ func EncodeCosts(recs []results.Record, formats []Format) []Cost {
 	sort.Strings(layers)
 	var out []Cost
 	for _, f := range formats {
-		if f.Prioritize {
+		if f.Prioritize || (f.ChunkSize > 0 && f.ChunkSize != codecs.EstargzChunkSize) {
 			continue // not a codec of a run
 		}
 		for _, layer := range layers {

@@ -5,7 +5,9 @@
 //
 //  1. [Format] is one lazy-pull writer at one setting, with the plain
 //     encoder it is compared against (the same implementation at the same
-//     level); [DefaultFormats] are the libraries' defaults. [Format.Encode]
+//     level); [DefaultFormats] are the libraries' defaults, [NewFormat]
+//     another level, [WithChunkSize] another eStargz chunk size and
+//     [Prioritized] eStargz with files first. [Format.Encode]
 //     writes a layer; [Encode] writes one in every format and parses each
 //     result ([Encoded]).
 //  2. [Overhead] is what a format adds to one layer: bytes against the
