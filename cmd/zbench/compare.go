@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ cores, gomaxprocs; -allow-env compares anyway).`
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "[flags] BASE NEW", compareAbout, stderr)
 	opt := compare.DefaultOptions()
-	fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
+	fs.Var((*fractionFlag)(&opt.Alpha), "alpha", "significance level of the Mann-Whitney U test (default "+strconv.FormatFloat(opt.Alpha, 'g', -1, 64)+")")
 	threshold := percentFlag(opt.Threshold)
 	fs.Var(&threshold, "threshold", "least worsening of the median that counts, as 5% or 0.05")
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
@@ -164,7 +165,7 @@ func (p *percentFlag) Set(s string) error {
 		s, div = t, 100
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 {
+	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return errors.New("want a non-negative percentage such as 5% or 0.05")
 	}
 	*p = percentFlag(v / div)
