@@ -196,6 +196,14 @@ var ErrInsecure = errors.New("plain HTTP refused")
 // loopback. Note: ggcr falls back to http:// by itself for localhost and
 // private (RFC 1918) addresses; the guard makes -insecure the only way to
 // plain HTTP, and only to this machine.
+//
+// "On loopback" means that every address the host resolves to is a
+// loopback address (a name such as evil.localhost is resolved, not trusted),
+// and the connection itself is checked again when it is dialed (see
+// loopbackOnly), so that a name that resolves elsewhere the second time is
+// refused too. A plain-HTTP request never goes through a proxy: Go's proxy
+// settings bypass only the literal localhost and loopback addresses, and a
+// proxy would see the registry's credentials in the clear.
 type schemeGuard struct {
 	inner    http.RoundTripper
 	insecure bool
@@ -209,23 +217,87 @@ func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" {
 		host := req.URL.Hostname()
 		switch {
-		case !isLoopback(host):
-			return nil, fmt.Errorf("%w to %s: zbench allows plain HTTP only to a registry on loopback (with -insecure)", ErrInsecure, req.URL.Host)
 		case !g.insecure:
 			return nil, fmt.Errorf("%w to %s: use -insecure for a registry on loopback without TLS", ErrInsecure, req.URL.Host)
+		case !resolvesToLoopback(req.Context(), host):
+			return nil, fmt.Errorf("%w to %s: zbench allows plain HTTP only to a registry on loopback (with -insecure), and %s does not resolve to loopback addresses only", ErrInsecure, req.URL.Host, host)
 		}
+		if t, ok := g.inner.(*http.Transport); ok && t.Proxy != nil {
+			if u, err := t.Proxy(req); err != nil || u != nil {
+				return nil, fmt.Errorf("%w to %s: a proxy would carry it (and any credentials) in the clear", ErrInsecure, req.URL.Host)
+			}
+		}
+		req = req.WithContext(context.WithValue(req.Context(), loopbackOnlyKey{}, true))
 	}
 	return g.inner.RoundTrip(req)
 }
 
-// isLoopback reports whether host (a name or an address, no port) is this
-// machine: localhost or a loopback address.
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+// loopbackOnlyKey marks the context of a plain-HTTP request: the dialer of
+// newHTTPTransport then refuses a connection to any address but loopback.
+type loopbackOnlyKey struct{}
+
+// loopbackOnly is a net.Dialer.ControlContext: for a request marked with
+// loopbackOnlyKey, it refuses to connect to an address that is not
+// loopback, whatever the name resolved to before.
+func loopbackOnly(ctx context.Context, network, address string, _ syscall.RawConn) error {
+	if ctx.Value(loopbackOnlyKey{}) == nil {
+		return nil
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%w: refusing to connect to %s, not a loopback address", ErrInsecure, address)
+	}
+	return nil
+}
+
+// lookupIPAddr resolves host names for resolvesToLoopback; tests replace it.
+var lookupIPAddr = net.DefaultResolver.LookupIPAddr
+
+// loopbackLookupTimeout bounds the name lookup of resolvesToLoopback.
+const loopbackLookupTimeout = 5 * time.Second
+
+// isLoopback reports whether host (a name or an address, no port) is this
+// machine: a loopback address, or a name whose every address is loopback.
+func isLoopback(host string) bool {
+	return resolvesToLoopback(context.Background(), host)
+}
+
+// resolvesToLoopback is isLoopback, its name lookup bounded by ctx and
+// loopbackLookupTimeout. A name that does not resolve is not loopback.
+func resolvesToLoopback(ctx context.Context, host string) bool {
+	host = strings.Trim(host, "[]")
+	if host == "" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	ctx, cancel := context.WithTimeout(ctx, loopbackLookupTimeout)
+	defer cancel()
+	addrs, err := lookupIPAddr(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if !a.IP.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
+
+// directForPlainHTTP wraps a proxy function so that plain-HTTP requests
+// (only ever to loopback, see schemeGuard) never use a proxy.
+func directForPlainHTTP(proxy func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(req *http.Request) (*url.URL, error) {
+		if req.URL.Scheme == "http" {
+			return nil, nil
+		}
+		return proxy(req)
+	}
 }
 
 // redactErr removes query strings from URLs in err's message: registries
@@ -259,11 +331,13 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 // newHTTPTransport is the transport under the retry and guard layers: a
-// short dial timeout, so that an unreachable registry is found out quickly.
+// short dial timeout, so that an unreachable registry is found out quickly;
+// plain HTTP (loopback only) goes direct, never through a proxy, and its
+// connections are checked to be to loopback addresses.
 func newHTTPTransport(dial, header time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:                 directForPlainHTTP(http.ProxyFromEnvironment),
+		DialContext:           (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second, ControlContext: loopbackOnly}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   32,
