@@ -55,7 +55,8 @@ type MergeOptions struct {
 //     samples are those of every part, renumbered; a cell that failed in
 //     any part is written as that failure.
 //
-// dst must not hold a run. Files are written atomically, so an interrupted
+// dst must not hold a run, nor be written by another process (the lock of
+// Create). Files are written atomically, so an interrupted
 // merge leaves no half-written run that a reader would take for whole.
 func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err error) {
 	if len(parts) == 0 {
@@ -150,6 +151,16 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return nil, fmt.Errorf("merging: creating run directory: %w", err)
+	}
+	unlock, err := lockRunDir(dst)
+	if err != nil {
+		return nil, fmt.Errorf("merging: %w", err)
+	}
+	defer unlock()
+	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} { // again, under the lock
+		if _, err := os.Stat(filepath.Join(dst, name)); err == nil {
+			return nil, fmt.Errorf("merging into %q: it holds %s: %w", dst, name, ErrRunExists)
+		}
 	}
 	// env.json last: a directory without it is not taken for a run.
 	if err := writeFileAtomic(filepath.Join(dst, SamplesFile), lines.Bytes()); err != nil {
