@@ -573,7 +573,7 @@ func (r *Resolver) pickPlatform(im *v1.IndexManifest) (v1.Descriptor, error) {
 		if d.Platform.Satisfies(r.platform) {
 			return d, nil
 		}
-		have = append(have, d.Platform.String())
+		have = append(have, registryText(d.Platform.String()))
 	}
 	return v1.Descriptor{}, fmt.Errorf("%w %s (it has: %s)", ErrNoPlatform, r.opts.Platform, strings.Join(have, ", "))
 }

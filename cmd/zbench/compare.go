@@ -42,10 +42,11 @@ The table goes to stdout: per metric, cell, base median ±CI, new median
 run only (listed, not failures), and a last line saying whether anything
 regressed. -json FILE writes the same with every sample.
 
-Exit status: 0 no regression, 1 regression, 2 error: unreadable input, the
-runs measured different corpora (a layer name with different digests, or no
-cell in common), or they come from different machines (goos, goarch, cpu,
-cores, gomaxprocs; -allow-env compares anyway).`
+Exit status: 0 no regression, 1 regression, 2 input error: unreadable input,
+the runs measured different corpora (a layer name with different digests, or
+no cell in common), or they come from different machines (goos, goarch, cpu,
+cores, gomaxprocs; -allow-env compares anyway); 3 the comparison could not
+be written.`
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "[flags] BASE NEW", compareAbout, stderr)
@@ -100,7 +101,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			continue
 		}
 		if err := writeComparison(rep, w.format, w.path, stdout); err != nil {
-			return &exitError{2, err}
+			return &exitError{exitCannotRun, err}
 		}
 	}
 	if rep.Regressed() {

@@ -85,7 +85,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, a := range fs.Args() {
 		src, err := corpus.Parse(a)
 		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
+			return inputErr(fmt.Errorf("source %q: %w", a, err))
 		}
 		es, err := src.Layers(ctx)
 		if err != nil {

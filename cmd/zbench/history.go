@@ -70,7 +70,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			var rep compare.Report
 			if err := json.Unmarshal(b, &rep); err != nil {
-				return fmt.Errorf("reading the comparison %q: %w", *cmpFile, err)
+				return inputErr(fmt.Errorf("reading the comparison %q: %w", *cmpFile, err))
 			}
 			opt.Compare = &rep
 			if opt.Status == "" {

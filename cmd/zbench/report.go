@@ -85,12 +85,12 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	runs, err := plots.LoadRuns(fs.Args(), ls)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	opts := plots.Options{Title: *title, Files: rel}
 	if *withEvidence {
 		if opts.Evidence, err = evidence.Load(fs.Args(), "", params); err != nil {
-			return fmt.Errorf("computing the evidence: %w", err)
+			return inputErr(fmt.Errorf("computing the evidence: %w", err))
 		}
 	}
 	rep, err := plots.Build(plots.Summarize(runs), opts)

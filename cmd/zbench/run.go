@@ -123,14 +123,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	srcArgs, srcs, err := defaultSources(ctx, res, fs.Args(), stderr)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	entries, images, err := res.Resolve(ctx, srcs) // fetches what is not cached
 	if err != nil {
 		return interrupted(ctx, err)
 	}
 	if len(entries) == 0 {
-		return fmt.Errorf("no layers in %s", strings.Join(srcArgs, " "))
+		return inputErr(fmt.Errorf("no layers in %s", strings.Join(srcArgs, " ")))
 	}
 
 	env := results.CollectEnv()
@@ -175,7 +175,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer rd.Close()
 	for _, w := range rd.Warnings() {
-		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
+		fmt.Fprintf(stderr, "zbench run: warning: %s\n", sanitize(w.Error()))
 	}
 
 	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",

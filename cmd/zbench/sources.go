@@ -67,7 +67,7 @@ func defaultSources(ctx context.Context, res *corpus.Resolver, args []string, st
 		return nil, nil, err
 	}
 	if err := res.Probe(ctx, srcs); err != nil {
-		fmt.Fprintf(stderr, "zbench: %v; measuring builtin instead of @%s\n", err, corpus.DefaultList)
+		fmt.Fprintf(stderr, "zbench: %s; measuring builtin instead of @%s\n", sanitize(err.Error()), corpus.DefaultList)
 		args = []string{"builtin"}
 		srcs, err = res.ParseAll(args)
 		return args, srcs, err
@@ -142,7 +142,7 @@ func (p *fetchProgress) event(ev corpus.Event) {
 				rate = fmt.Sprintf(", %.1f MB/s", float64(ev.Size)/1e6/secs)
 			}
 			fmt.Fprintf(p.w, "fetch: %s %s in %v%s (%s)\n", ev.Digest, fmtBytes(ev.Size),
-				ev.Elapsed.Round(time.Millisecond), rate, ev.Image)
+				ev.Elapsed.Round(time.Millisecond), rate, sanitizeLine(ev.Image))
 		} else if p.bar.State().CurrentNum >= p.bar.GetMax64() {
 			p.bar.Finish()
 			p.bar = nil
@@ -163,7 +163,7 @@ func (p *fetchProgress) line(s string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprintln(p.w, sanitize(s))
 	if p.bar != nil {
 		p.bar.RenderBlank()
 	}
