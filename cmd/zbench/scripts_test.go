@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"zbench/results"
@@ -146,5 +147,41 @@ func TestNightlyCouldNotRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "store", "index.json")); err == nil {
 		t.Errorf("the night that could not run was added to the history")
+	}
+}
+
+// Issue 15 item 8: the nightly workflow pins every action by full commit
+// SHA, keeps no token in .git/config, asks for no permission it does not
+// need, and never puts an input or variable into the text of a shell step.
+func TestWorkflowHardened(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", ".github", "workflows", "nightly.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	pinned := regexp.MustCompile(`^\s*(- )?uses: [\w./-]+@[0-9a-f]{40}( # v[\d.]+)?$`)
+	inRun := false
+	for i, line := range strings.Split(text, "\n") {
+		trim := strings.TrimSpace(line)
+		if strings.Contains(trim, "uses:") && !strings.HasPrefix(trim, "#") && !pinned.MatchString(line) {
+			t.Errorf("line %d: action not pinned by commit SHA: %s", i+1, trim)
+		}
+		switch {
+		case strings.HasPrefix(trim, "run:"):
+			inRun = true
+			if strings.Contains(trim, "${{") {
+				t.Errorf("line %d: an expression in a shell step: %s", i+1, trim)
+			}
+		case inRun && (strings.HasPrefix(trim, "- ") || strings.HasSuffix(trim, ":") && !strings.Contains(trim, " ")):
+			inRun = false
+		case inRun && strings.Contains(trim, "${{"):
+			t.Errorf("line %d: an expression in a shell step: %s", i+1, trim)
+		}
+	}
+	if !regexp.MustCompile(`uses: actions/checkout@[0-9a-f]{40}.*\n\s+with:\n\s+persist-credentials: false`).MatchString(text) {
+		t.Errorf("checkout keeps its token (want persist-credentials: false)")
+	}
+	if !regexp.MustCompile(`(?m)^permissions: \{\}`).MatchString(text) || regexp.MustCompile(`:\s*write`).MatchString(text) {
+		t.Errorf("permissions: want none by default and nothing that writes")
 	}
 }
