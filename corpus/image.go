@@ -37,11 +37,12 @@ type Image struct {
 	// where the other images go on): its one entry fails to load with it.
 	Err error
 
-	repoRef   *name.Repository // where to fetch missing blobs; nil for local images
-	mediaType types.MediaType  // of the manifest
-	size      int64            // of the manifest
-	platform  *v1.Platform     // from the config
-	warning   string           // a note for Fetch to give
+	repoRef    *name.Repository // where to fetch missing blobs; nil for local images
+	indexDepth int              // indexes passed through to the manifest (see checkIndexDepth)
+	mediaType  types.MediaType  // of the manifest
+	size       int64            // of the manifest
+	platform   *v1.Platform     // from the config
+	warning    string           // a note for Fetch to give
 }
 
 // An ImageLayer is one layer of an Image, in manifest order.

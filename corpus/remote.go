@@ -210,7 +210,7 @@ func (r *Resolver) transport() http.RoundTripper {
 		base = newHTTPTransport(r.opts.DialTimeout, r.opts.ResponseTimeout)
 	}
 	return &retryTransport{
-		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure, offline: r.opts.Offline},
+		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure, offline: r.opts.Offline, small: r.opts.Retry.Small},
 		policy: r.opts.Retry,
 		onRetry: func(req *http.Request, why string, wait time.Duration) {
 			r.emit(Event{Kind: EventRetry, Wait: wait,
@@ -433,6 +433,9 @@ func cacheOnly(c *Cache) blobGetter {
 func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.Repository, h v1.Hash, manifest bool) ([]byte, error) {
 	var b []byte
 	err := r.retryBlob(ctx, h, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Retry.Small,
+			fmt.Errorf("%w: blob %s: no whole answer in %v", ErrRegistryLimit, h, r.opts.Retry.Small))
+		defer cancel()
 		if manifest {
 			desc, err := p.Get(ctx, repo.Digest(h.String()))
 			if err != nil {
@@ -450,9 +453,15 @@ func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.R
 			return err
 		}
 		defer rc.Close()
-		b, err = io.ReadAll(io.LimitReader(rc, 64<<20))
+		b, err = io.ReadAll(io.LimitReader(rc, MaxConfigBytes+1))
 		if err != nil {
+			if cause := context.Cause(ctx); errors.Is(cause, ErrRegistryLimit) {
+				return cause
+			}
 			return err
+		}
+		if len(b) > MaxConfigBytes {
+			return fmt.Errorf("%w: blob %s: more than %d bytes", ErrRegistryLimit, h, MaxConfigBytes)
 		}
 		if got := sha256Hash(b); got != h {
 			return fmt.Errorf("blob %s: %w: the bytes received hash to %s", h, ErrDigestMismatch, got)
@@ -472,6 +481,10 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 		return err
 	}
 	if mt.IsIndex() {
+		if err := checkIndexDepth(img.indexDepth, h); err != nil {
+			return err
+		}
+		img.indexDepth++
 		im, err := v1.ParseIndexManifest(strings.NewReader(string(b)))
 		if err != nil {
 			return fmt.Errorf("parsing index %s: %w", h, err)
@@ -492,6 +505,9 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 	m, err := v1.ParseManifest(strings.NewReader(string(b)))
 	if err != nil {
 		return fmt.Errorf("parsing manifest %s: %w", h, err)
+	}
+	if err := checkManifest(m, h); err != nil {
+		return err
 	}
 	img.Digest, img.mediaType, img.size = h, mt, int64(len(b))
 	cb, err := get(ctx, m.Config.Digest, false)

@@ -32,6 +32,9 @@ type RetryPolicy struct {
 	// Stall aborts a blob download, to retry it, when no byte arrived for
 	// this long (default 30s).
 	Stall time.Duration
+	// Small bounds one attempt at a manifest or a config, body included
+	// (default 60s): a registry that drips bytes slowly is cut off.
+	Small time.Duration
 }
 
 // withDefaults fills in zero fields.
@@ -50,6 +53,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.Stall <= 0 {
 		p.Stall = 30 * time.Second
+	}
+	if p.Small <= 0 {
+		p.Small = time.Minute
 	}
 	return p
 }
@@ -204,15 +210,37 @@ var ErrInsecure = errors.New("plain HTTP refused")
 // refused too. A plain-HTTP request never goes through a proxy: Go's proxy
 // settings bypass only the literal localhost and loopback addresses, and a
 // proxy would see the registry's credentials in the clear.
+//
+// The guard also bounds what a registry can make zbench do: at most
+// maxRedirects redirects in a row (ggcr's redirect check replaces Go's
+// limit of 10, so a redirect loop would never end), manifests of at most
+// MaxManifestBytes, each read within small (RetryPolicy.Small).
 type schemeGuard struct {
 	inner    http.RoundTripper
 	insecure bool
-	offline  bool // refuse every request (Options.Offline)
+	offline  bool          // refuse every request (Options.Offline)
+	small    time.Duration // bound on one manifest answer, body included; 0: none
 }
+
+// maxRedirects is the longest chain of redirects followed, as Go's default.
+const maxRedirects = 10
+
+// MaxManifestBytes is the largest manifest or index zbench reads, as the
+// OCI distribution spec asks registries to accept (4 MiB); ggcr alone
+// would read 100 MiB.
+const MaxManifestBytes = 4 << 20
+
+// ErrRegistryLimit is wrapped by the errors of answers that pass zbench's
+// bounds on a registry: too many redirects, a manifest or config too
+// large or too slow, too many layers or nested indexes.
+var ErrRegistryLimit = errors.New("registry answer out of bounds")
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g.offline {
 		return nil, fmt.Errorf("%w: %s: offline, no request made", ErrUnreachable, req.URL.Host)
+	}
+	if n := redirectsBefore(req); n > maxRedirects {
+		return nil, fmt.Errorf("%w: %s%s: more than %d redirects", ErrRegistryLimit, req.URL.Host, req.URL.Path, maxRedirects)
 	}
 	if req.URL.Scheme == "http" {
 		host := req.URL.Hostname()
@@ -229,7 +257,87 @@ func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = req.WithContext(context.WithValue(req.Context(), loopbackOnlyKey{}, true))
 	}
-	return g.inner.RoundTrip(req)
+	if !strings.Contains(req.URL.Path, "/manifests/") || req.Method != http.MethodGet {
+		return g.inner.RoundTrip(req)
+	}
+	return g.manifest(req)
+}
+
+// manifest makes a manifest request whose answer is cut off past
+// MaxManifestBytes or after g.small.
+func (g *schemeGuard) manifest(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	var timer *time.Timer
+	if g.small > 0 {
+		timer = time.AfterFunc(g.small, func() {
+			cancel(fmt.Errorf("%w: %s%s: no whole answer in %v", ErrRegistryLimit, req.URL.Host, req.URL.Path, g.small))
+		})
+	}
+	done := func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		cancel(nil)
+	}
+	resp, err := g.inner.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && req.Context().Err() == nil {
+			err = cause
+		}
+		done()
+		return nil, err
+	}
+	if resp.ContentLength > MaxManifestBytes {
+		resp.Body.Close()
+		done()
+		return nil, fmt.Errorf("%w: %s%s: a manifest of %d bytes, more than %d", ErrRegistryLimit, req.URL.Host, req.URL.Path, resp.ContentLength, MaxManifestBytes)
+	}
+	resp.Body = &boundedBody{rc: resp.Body, ctx: ctx, parent: req.Context(), done: done, left: MaxManifestBytes,
+		what: req.URL.Host + req.URL.Path}
+	return resp, nil
+}
+
+// boundedBody is a manifest body: reading past left bytes, or after its
+// context ends, fails with ErrRegistryLimit.
+type boundedBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context // ends at the deadline
+	parent context.Context // the request's own
+	done   func()
+	left   int64
+	what   string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	// One byte more than left tells a body of exactly the limit from a
+	// larger one.
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, fmt.Errorf("%w: %s: a manifest of more than %d bytes", ErrRegistryLimit, b.what, MaxManifestBytes)
+	}
+	if err != nil && err != io.EOF && b.ctx.Err() != nil && b.parent.Err() == nil {
+		err = context.Cause(b.ctx)
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error {
+	err := b.rc.Close()
+	b.done()
+	return err
+}
+
+// redirectsBefore counts the redirects that led to req.
+func redirectsBefore(req *http.Request) int {
+	n := 0
+	for r := req; r.Response != nil && r.Response.Request != nil && n <= maxRedirects; r = r.Response.Request {
+		n++
+	}
+	return n
 }
 
 // loopbackOnlyKey marks the context of a plain-HTTP request: the dialer of
