@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -44,4 +46,25 @@ func checkIndexDepth(depth int, h v1.Hash) error {
 		return fmt.Errorf("%w: index %s: indexes nested more than %d deep", ErrRegistryLimit, h, maxIndexDepth)
 	}
 	return nil
+}
+
+// MaxListBytes is the largest corpus list or lock file read.
+const MaxListBytes = 16 << 20
+
+// readListFile reads a corpus list, refusing one larger than MaxListBytes
+// (a list naming /dev/zero would otherwise never end).
+func readListFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxListBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxListBytes {
+		return nil, fmt.Errorf("%s: a list of more than %d bytes", path, MaxListBytes)
+	}
+	return b, nil
 }
