@@ -183,6 +183,9 @@ func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller,
 func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.Repository, h v1.Hash, manifest bool) ([]byte, error) {
 	var b []byte
 	err := r.retryBlob(ctx, h, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Retry.Small,
+			fmt.Errorf("%w: blob %s: no whole answer in %v", ErrRegistryLimit, h, r.opts.Retry.Small))
+		defer cancel()
 		if manifest {
 			desc, err := p.Get(ctx, repo.Digest(h.String()))
 			if err != nil {
@@ -200,9 +203,15 @@ func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.R
 			return err
 		}
 		defer rc.Close()
-		b, err = io.ReadAll(io.LimitReader(rc, 64<<20))
+		b, err = io.ReadAll(io.LimitReader(rc, MaxConfigBytes+1))
 		if err != nil {
+			if cause := context.Cause(ctx); errors.Is(cause, ErrRegistryLimit) {
+				return cause
+			}
 			return err
+		}
+		if len(b) > MaxConfigBytes {
+			return fmt.Errorf("%w: blob %s: more than %d bytes", ErrRegistryLimit, h, MaxConfigBytes)
 		}
 		if got := sha256Hash(b); got != h {
 			return fmt.Errorf("blob %s: %w: the bytes received hash to %s", h, ErrDigestMismatch, got)

@@ -84,7 +84,7 @@ func (r *Resolver) parseList(arg, rest string, depth int) (Source, error) {
 		return nil, fmt.Errorf("source %q: empty list name; the built-in lists are @%s", arg, strings.Join(Lists(), ", @"))
 	}
 	if isFile(rest) || strings.ContainsAny(rest, `/\`) || filepath.Ext(rest) != "" {
-		data, err = os.ReadFile(rest)
+		data, err = readListFile(rest)
 		dir = filepath.Dir(rest)
 	} else if data, err = listFS.ReadFile("lists/" + rest + ".txt"); err != nil {
 		err = fmt.Errorf("no file %q and no built-in list of that name (they are @%s)", rest, strings.Join(Lists(), ", @"))

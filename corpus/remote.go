@@ -206,6 +206,10 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 		return err
 	}
 	if mt.IsIndex() {
+		if err := checkIndexDepth(img.indexDepth, h); err != nil {
+			return err
+		}
+		img.indexDepth++
 		im, err := v1.ParseIndexManifest(strings.NewReader(string(b)))
 		if err != nil {
 			return fmt.Errorf("parsing index %s: %w", h, err)
@@ -226,6 +230,9 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 	m, err := v1.ParseManifest(strings.NewReader(string(b)))
 	if err != nil {
 		return fmt.Errorf("parsing manifest %s: %w", h, err)
+	}
+	if err := checkManifest(m, h); err != nil {
+		return err
 	}
 	img.Digest, img.mediaType, img.size = h, mt, int64(len(b))
 	cb, err := get(ctx, m.Config.Digest, false)
@@ -307,7 +314,7 @@ func (r *Resolver) pickPlatform(im *v1.IndexManifest) (v1.Descriptor, error) {
 		if d.Platform.Satisfies(r.platform) {
 			return d, nil
 		}
-		have = append(have, d.Platform.String())
+		have = append(have, registryText(d.Platform.String()))
 	}
 	return v1.Descriptor{}, fmt.Errorf("%w %s (it has: %s)", ErrNoPlatform, r.opts.Platform, strings.Join(have, ", "))
 }

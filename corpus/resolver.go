@@ -95,7 +95,7 @@ func (r *Resolver) transport() http.RoundTripper {
 		base = newHTTPTransport(r.opts.DialTimeout, r.opts.ResponseTimeout)
 	}
 	return &retryTransport{
-		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure, offline: r.opts.Offline},
+		inner:  &schemeGuard{inner: base, insecure: r.opts.Insecure, offline: r.opts.Offline, small: r.opts.Retry.Small},
 		policy: r.opts.Retry,
 		onRetry: func(req *http.Request, why string, wait time.Duration) {
 			r.emit(Event{Kind: EventRetry, Wait: wait,

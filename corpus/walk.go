@@ -38,6 +38,9 @@ type Set struct {
 // (@DefaultList), or builtin when Probe finds that no registry can be
 // reached for it (Set.Fallback says why). A set without layers is an error
 // wrapping ErrNoLayers that names the arguments.
+// An error in the SOURCE arguments themselves (a bad reference, a missing
+// file, a bad corpus list), as opposed to one met while fetching, is a
+// *SourceError, which matches ErrBadSource.
 func (r *Resolver) Open(ctx context.Context, args []string) (*Set, error) {
 	set := &Set{Args: args}
 	var srcs []Source
@@ -55,7 +58,7 @@ func (r *Resolver) Open(ctx context.Context, args []string) (*Set, error) {
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, &SourceError{err}
 	}
 	if set.Entries, set.Images, err = r.Resolve(ctx, srcs); err != nil {
 		return nil, err
@@ -141,3 +144,19 @@ func (s *Set) Walk(ctx context.Context, opts WalkOptions) iter.Seq2[Step, error]
 		}
 	}
 }
+
+// ErrBadSource is matched by an error in a SOURCE argument itself: it cannot
+// be parsed, or names a file or list that cannot be read. Typically this
+// indicates a typing mistake in the command line.
+var ErrBadSource = errors.New("bad source")
+
+// A SourceError is an error in the SOURCE arguments, not in fetching them.
+type SourceError struct{ Err error }
+
+func (e *SourceError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the parse error.
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrBadSource.
+func (e *SourceError) Is(target error) bool { return target == ErrBadSource }

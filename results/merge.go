@@ -57,7 +57,8 @@ type MergeOptions struct {
 //     samples are those of every part, renumbered; a cell that failed in
 //     any part is written as that failure.
 //
-// dst must not hold a run. Files are written atomically, so an interrupted
+// dst must not hold a run, nor be written by another process (the lock of
+// Create). Files are written atomically, so an interrupted
 // merge leaves no half-written run that a reader would take for whole.
 func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err error) {
 	if len(parts) == 0 {

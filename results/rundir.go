@@ -62,9 +62,14 @@ type RunDir struct {
 	done    map[CellKey]bool
 	err     error // sticky: after a failed write the files' ends are unknown
 	closed  bool
+	unlock  func() error // releases LockFile
 }
 
 // Create opens dir (creating it if needed) to write a run measured in env.
+//
+// The writer holds a lock on dir (LockFile, see lockRunDir) until Close: a
+// second writer of the same directory fails with an error wrapping
+// ErrRunLocked that names the holder.
 //
 // For a new run it writes env.json (atomically), results.txt holding env's
 // configuration lines and the Unit lines, and an empty samples.jsonl. If
@@ -101,13 +106,23 @@ func Create(dir string, env Env, resume bool) (*RunDir, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %w", err)
 	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	created := false
+	defer func() {
+		if !created {
+			unlock()
+		}
+	}()
 	var existing []string
 	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			existing = append(existing, name)
 		}
 	}
-	rd := &RunDir{dir: dir, env: env, done: make(map[CellKey]bool)}
+	rd := &RunDir{dir: dir, env: env, done: make(map[CellKey]bool), unlock: unlock}
 	var kept []byte
 	var recs []Record
 	switch {
@@ -154,6 +169,7 @@ func Create(dir string, env Env, resume bool) (*RunDir, error) {
 		rd.samples.Close()
 		return nil, err
 	}
+	created = true
 	return rd, nil
 }
 
@@ -366,6 +382,9 @@ func (rd *RunDir) Close() error {
 			errs = append(errs, fmt.Errorf("closing %q: %w", f.Name(), err))
 		}
 	}
+	if err := rd.unlock(); err != nil {
+		errs = append(errs, fmt.Errorf("unlocking %q: %w", rd.dir, err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -504,6 +523,17 @@ func WriteRun(dir string, env Env, cells [][]Record) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating run directory: %w", err)
 	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} { // again, under the lock
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return fmt.Errorf("%q holds %s: %w", dir, name, ErrRunExists)
+		}
+	}
+	// env.json last: a directory without it is not taken for a run.
 	if err := writeFileAtomic(filepath.Join(dir, SamplesFile), lines.Bytes()); err != nil {
 		return err
 	}

@@ -9,7 +9,13 @@
 #
 # Usage: scripts/fidelity.sh [LAYER-BLOB]   (default: the Debian python3 layer
 #        from ../shared/corpus, else zbench's builtin layer is not usable here)
-set -euo pipefail
+#
+# Exit status: 0 done, 2 usage or input error (no such blob, no zstd
+# program), 3 could not run (a build, zbench run or zstd -b failed; zbench's
+# own status when it is 1, 2 or 130), 130 interrupted.
+set -Eeuo pipefail
+trap 'rc=$?; trap - ERR; echo "fidelity.sh: step failed (exit $rc): $BASH_COMMAND" >&2; exit 3' ERR
+trap 'echo "fidelity.sh: interrupted" >&2; exit 130' INT TERM
 cd "$(dirname "$0")/.."
 
 blob=${1:-../shared/corpus/layers/debian-bookworm-python3-layer.tar.gz}
@@ -34,10 +40,16 @@ case "$(head -c 6 "$blob" | od -An -tx1 | tr -d ' \n')" in
 esac
 size=$(stat -c %s "$work/layer.tar")
 
-lv=$(echo $levels | tr ' ' ',')
+lv=$(echo "$levels" | tr ' ' ',')
 echo "fidelity.sh: zbench zstd-cgo levels $lv, -count $count, on $(basename "$blob") ($size bytes of tar)" >&2
+rc=0
 "$work/zbench" run -progress plain -o "$work/run" -codecs zstd-cgo -levels "zstd-cgo=$lv" \
-  -ops encode,decode -count "$count" -min-time 1s "$work/layer.tar" >&2
+  -ops encode,decode -count "$count" -min-time 1s -- "$work/layer.tar" >&2 || rc=$?
+case $rc in
+  0) ;;
+  1 | 2 | 130) echo "fidelity.sh: zbench run exit $rc" >&2; exit "$rc" ;;
+  *) echo "fidelity.sh: zbench run could not run (exit $rc)" >&2; exit 3 ;;
+esac
 
 # Median MB/s per cell from results.txt (the Go benchmark format).
 median() { # op level

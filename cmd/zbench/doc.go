@@ -35,10 +35,18 @@
 //	zbench evidence -o out/ref/evidence.json -html out/ref/evidence.html out/ref
 //	benchstat -col /codec out/quick/results.txt
 //
-// Exit status: 0 when every cell was measured and verified, 1 when some
-// layer or cell failed (each failure is named on stderr and kept in the
-// results), 2 on a usage error, 130 when interrupted (finished cells are
-// kept; -resume finishes the run).
+// Exit status, the same for every command and for the scripts:
+//
+//	0    ok: every cell measured and verified; compare: no regression
+//	1    regression (compare, history, nightly) or failed cells or layers
+//	     (run, fetch, determinism: each failure is named on stderr and kept
+//	     in the results)
+//	2    usage or input error: a bad flag or argument, a SOURCE or run
+//	     directory that does not exist or cannot be read as one, an image
+//	     that is not there, runs that cannot be compared or merged
+//	3    could not run: the registry unreachable or refusing access, the run
+//	     directory being written by another zbench, a disk or I/O failure
+//	130  interrupted (finished cells are kept; run -resume finishes the run)
 //
 // # Code
 //

@@ -127,7 +127,7 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	e, err := evidence.Load(fs.Args(), *det, p)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	if err := writeJSONTo(*out, stdout, e.WriteJSON); err != nil {
 		return fmt.Errorf("writing evidence: %w", err)

@@ -44,7 +44,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srcs, err := res.ParseAll(srcArgs)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	start := time.Now()
 	images, other, err := res.Images(ctx, srcs)
@@ -78,11 +78,11 @@ func printImages(w io.Writer, images []*corpus.Image, other []corpus.Source) (fa
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, img := range images {
 		if img.Err != nil {
-			fmt.Fprintf(tw, "%s\n  FAIL\t%s\n", img.Source, withFlagAdvice(img.Err))
+			fmt.Fprintf(tw, "%s\n  FAIL\t%s\n", sanitizeLine(img.Source), sanitizeLine(withFlagAdvice(img.Err)))
 			failed = append(failed, fmt.Sprintf("%s: %s", img.Source, withFlagAdvice(img.Err)))
 			continue
 		}
-		fmt.Fprintf(tw, "%s  %s\n", img.Ref, img.Platform)
+		fmt.Fprintf(tw, "%s  %s\n", sanitizeLine(img.Ref), sanitizeLine(img.Platform))
 		for _, l := range img.Layers {
 			how := "fetched"
 			switch {
@@ -94,11 +94,11 @@ func printImages(w io.Writer, images []*corpus.Image, other []corpus.Source) (fa
 			case l.Cached:
 				how = "cached"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", l.Digest, l.MediaType, l.Size, how)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", l.Digest, sanitizeLine(string(l.MediaType)), l.Size, sanitizeLine(how))
 		}
 	}
 	for _, src := range other {
-		fmt.Fprintf(tw, "%s\n  not an image: nothing to fetch\n", src.Name())
+		fmt.Fprintf(tw, "%s\n  not an image: nothing to fetch\n", sanitizeLine(src.Name()))
 	}
 	tw.Flush()
 	return failed

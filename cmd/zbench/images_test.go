@@ -283,7 +283,7 @@ func TestDeterminismImages(t *testing.T) {
 	// Without -insecure the command says which flag it needs.
 	code, _, stderr = zbench(t, context.Background(), "determinism", "-cache", filepath.Join(dir, "cache2"),
 		"-o", out, "-repeat", "2", host+"/web:1")
-	if code != 1 || !strings.Contains(stderr, "use -insecure for a registry on loopback without TLS") {
+	if code != 2 || !strings.Contains(stderr, "use -insecure for a registry on loopback without TLS") {
 		t.Errorf("plain HTTP without -insecure: exit %d\n%s", code, stderr)
 	}
 }

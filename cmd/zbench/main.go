@@ -66,24 +66,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var ee *exitError
 		switch {
 		case err == nil:
-			return 0
+			return exitOK
 		case errors.Is(err, flag.ErrHelp):
-			return 0
+			return exitOK
 		case errors.Is(err, errUsage):
-			return 2
+			return exitUsage
 		case errors.As(err, &ee):
 			if ee.err != nil && ee.err.Error() != "" {
-				fmt.Fprintf(stderr, "zbench %s: %v\n", c.name, ee.err)
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(ee.err.Error()))
 			}
 			return ee.code
 		default:
-			fmt.Fprintf(stderr, "zbench %s: %v\n", c.name, err)
-			return 1
+			code := exitCode(ctx, err)
+			if code == exitInterrupted && !errors.Is(err, context.Canceled) {
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(err.Error()))
+			} else if code == exitInterrupted {
+				fmt.Fprintf(stderr, "zbench %s: interrupted\n", c.name)
+			} else {
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(err.Error()))
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "zbench: unknown command %q\n\n", args[0])
 	usage(stderr)
-	return 2
+	return exitUsage
 }
 
 func usage(w io.Writer) {

@@ -542,7 +542,7 @@ func TestEvidenceCommand(t *testing.T) {
 			t.Errorf("zbench %q: exit %d, want 2", args, code)
 		}
 	}
-	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != 1 || !strings.Contains(stderr, "no-such-run") {
+	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != exitUsage || !strings.Contains(stderr, "no-such-run") {
 		t.Errorf("missing run directory: exit %d, %s", code, stderr)
 	}
 }

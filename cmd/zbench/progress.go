@@ -127,7 +127,7 @@ func (p *progress) event(e bench.Event) {
 	p.finished++
 	took = p.took[e.Key]
 	delete(p.took, e.Key)
-	line := fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.cells, p.total/p.rounds, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta())
+	line := sanitize(fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.cells, p.total/p.rounds, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta()))
 	failed := len(e.Recs) > 0 && e.Recs[0].Err != ""
 	switch {
 	case p.quiet && !failed:
@@ -155,7 +155,7 @@ func (p *progress) note(msg string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, msg)
+	fmt.Fprintln(p.w, sanitize(msg))
 }
 
 // fail prints a failure that is not a cell's; it shows even with -progress none.
@@ -165,7 +165,7 @@ func (p *progress) fail(msg string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, "FAIL "+msg)
+	fmt.Fprintln(p.w, "FAIL "+sanitize(msg))
 }
 
 func (p *progress) finish() {

@@ -95,12 +95,12 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	runs, err := plots.Label(read, ls)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	opts := plots.Options{Title: *title, Files: rel}
 	if *withEvidence {
 		if opts.Evidence, err = evidence.FromRuns(read, "", params); err != nil {
-			return fmt.Errorf("computing the evidence: %w", err)
+			return inputErr(fmt.Errorf("computing the evidence: %w", err))
 		}
 	}
 	rep, err := plots.Build(plots.Summarize(runs), opts)

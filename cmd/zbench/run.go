@@ -124,7 +124,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if errors.As(w, &changed) {
 			w = fmt.Errorf("%w; to keep them apart, start a new run with another -o", w)
 		}
-		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
+		fmt.Fprintf(stderr, "zbench run: warning: %s\n", sanitize(w.Error()))
 	}
 
 	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",
@@ -308,34 +308,6 @@ func runImages(images []*corpus.Image) []results.Image {
 	}
 	return out
 }
-
-// byteSize is a flag holding a size in bytes, written as 1048576, 512MiB,
-// 2GiB or 1GB.
-type byteSize int64
-
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
-
-func (b *byteSize) Set(s string) error {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || n <= 0 {
-		return fmt.Errorf("want a positive size such as 512MiB or 4GiB")
-	}
-	*b = byteSize(n * float64(mult))
-	return nil
-}
-
-var _ flag.Value = (*byteSize)(nil)
 
 // fmtBytes formats n bytes for people, in MB (10^6 bytes) past a megabyte.
 func fmtBytes(n int64) string {

@@ -61,7 +61,7 @@ func openSet(ctx context.Context, res *corpus.Resolver, args []string, stderr io
 		return nil, interrupted(ctx, withAdvice(err))
 	}
 	if set.Fallback != nil {
-		fmt.Fprintf(stderr, "zbench: %v; measuring builtin instead of @%s\n", set.Fallback, corpus.DefaultList)
+		fmt.Fprintf(stderr, "zbench: %s; measuring builtin instead of @%s\n", sanitize(set.Fallback.Error()), corpus.DefaultList)
 	}
 	return set, nil
 }
@@ -157,7 +157,7 @@ func (p *fetchProgress) event(ev corpus.Event) {
 				rate = fmt.Sprintf(", %.1f MB/s", float64(ev.Size)/1e6/secs)
 			}
 			fmt.Fprintf(p.w, "fetch: %s %s in %v%s (%s)\n", ev.Digest, fmtBytes(ev.Size),
-				ev.Elapsed.Round(time.Millisecond), rate, ev.Image)
+				ev.Elapsed.Round(time.Millisecond), rate, sanitizeLine(ev.Image))
 		} else if p.bar.State().CurrentNum >= p.bar.GetMax64() {
 			p.bar.Finish()
 			p.bar = nil
@@ -178,7 +178,7 @@ func (p *fetchProgress) line(s string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprintln(p.w, sanitize(s))
 	if p.bar != nil {
 		p.bar.RenderBlank()
 	}

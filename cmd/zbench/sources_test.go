@@ -20,7 +20,7 @@ func TestFlagAdvice(t *testing.T) {
 		want string
 	}{
 		{loop, `fetching "127.0.0.1:5000/img:1": Get "http://127.0.0.1:5000/v2/": plain HTTP refused to 127.0.0.1:5000: use -insecure for a registry on loopback without TLS`},
-		{remote, "plain HTTP refused to registry.example.com: zbench allows plain HTTP only to a registry on loopback (with -insecure)"},
+		{remote, "plain HTTP refused to registry.example.com: zbench allows plain HTTP only to a registry on loopback, and registry.example.com does not resolve to loopback addresses only (with -insecure)"},
 		{corpus.ErrCorrupt, corpus.ErrCorrupt.Error()},
 	} {
 		if got := withFlagAdvice(tt.err); got != tt.want {

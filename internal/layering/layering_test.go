@@ -15,7 +15,8 @@ import (
 // layers ranks zbench's packages, bottom first. A package may import
 // packages of its own layer or below, never above: the arrows point down.
 //
-//	0  internal/atomicfile, throttle       import nothing of zbench
+//	0  internal/atomicfile, throttle,      import nothing of zbench
+//	   flock, safetext
 //	1  corpus, results, internal/fakerun,  the layers' sources; the run format;
 //	   lazy/chunked                        eStargz and zstd:chunked layouts
 //	2  bench/...                           measuring: codecs, runner, determinism
@@ -26,7 +27,7 @@ var layers = []struct {
 	rank     int
 	prefixes []string
 }{
-	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle"}},
+	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle", "zbench/internal/flock", "zbench/internal/safetext"}},
 	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked"}},
 	{2, []string{"zbench/bench"}},
 	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy"}},
