@@ -15,6 +15,7 @@ import (
 	"zbench/bench"
 	"zbench/bench/codecs"
 	"zbench/bench/determinism"
+	"zbench/bench/versions"
 	"zbench/corpus"
 	"zbench/results"
 )
@@ -30,7 +31,9 @@ zstd-cli at level 3, ...). Nothing is timed.
 
 The matrix is JSON, with the library and program versions it holds for;
 kept as RUNDIR/determinism.json, zbench evidence finds it there. A summary
-goes to stderr. The reference programs are included by default here.`
+goes to stderr. The reference programs are included by default here.
+
+` + determinismVersionsAbout
 
 func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("determinism", "[flags] SOURCE...", determinismAbout, stderr)
@@ -46,6 +49,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	var maxBytes byteSize = 2 << 30
 	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
+	vflags := addVersionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +84,16 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
 	ms := determinism.NewMeasurer(tasks, opts)
+	var vms *versions.Measurer
+	if vflags.enabled(fs) {
+		if vms, err = vflags.measurer(ctx, plan, stderr, *progress); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+			return errUsage
+		}
+	}
 	used := map[string]bool{}
 	var failed []string
 	for _, a := range fs.Args() {
@@ -103,8 +117,15 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 				continue
 			}
 			fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", e.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
-			if err := ms.Add(ctx, determinism.Input{Name: e.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
-				return err
+			if !*vflags.only {
+				if err := ms.Add(ctx, determinism.Input{Name: e.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+					return err
+				}
+			}
+			if vms != nil {
+				if err := vms.Add(ctx, e.Name, l.DiffID.String(), l.Raw); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -112,11 +133,19 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	env := results.CollectEnv()
 	m.CPU = env.CPU
 	m.Versions = determinismVersions(env, plan.Decoders)
+	if vms != nil {
+		m.AcrossVersions = vms.Matrix()
+	}
 
 	if err := writeJSONTo(*out, stdout, m.WriteJSON); err != nil {
 		return fmt.Errorf("writing matrix: %w", err)
 	}
-	printDeterminism(stderr, m)
+	if !*vflags.only {
+		printDeterminism(stderr, m)
+	}
+	if m.AcrossVersions != nil {
+		printVersions(stderr, m.AcrossVersions)
+	}
 	if len(failed) > 0 {
 		return &exitError{1, fmt.Errorf("%d layer(s) failed to load:\n  %s", len(failed), strings.Join(failed, "\n  "))}
 	}
