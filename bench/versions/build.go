@@ -138,6 +138,14 @@ func (bl *Builder) Path(ctx context.Context, b Build, cgo bool) (string, error) 
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\ncgo=%v\n", b.ID(), bl.dataDog(), bl.goCmd(), cgo)
+	if b.Go == GoLocal {
+		// The local toolchain changes with the machine: key on its version.
+		v := goEnv(ctx, bl.goCmd(), "GOVERSION", "GOTOOLCHAIN=local")
+		if v == "" {
+			return "", fmt.Errorf("building %s: %s env GOVERSION failed", b.ID(), bl.goCmd())
+		}
+		fmt.Fprintf(h, "local=%s\n", v)
+	}
 	for _, f := range encoderFiles {
 		src, err := encoderFS.ReadFile("encoder/" + f)
 		if err != nil {
@@ -256,8 +264,12 @@ func (bl *Builder) ResolveGo(ctx context.Context, v string) (string, error) {
 	return best, nil
 }
 
-func goEnv(ctx context.Context, goCmd, key string) string {
-	out, err := exec.CommandContext(ctx, goCmd, "env", key).Output()
+// goEnv is the go command's value of key, "" when it fails; env are
+// extra environment variables.
+func goEnv(ctx context.Context, goCmd, key string, env ...string) string {
+	cmd := exec.CommandContext(ctx, goCmd, "env", key)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		return ""
 	}

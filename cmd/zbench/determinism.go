@@ -136,6 +136,9 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if vms != nil {
 		m.AcrossVersions = vms.Matrix()
 	}
+	if *vflags.only {
+		m.Settings, m.Across = nil, nil // nothing measured in process
+	}
 
 	if err := writeJSONTo(*out, stdout, m.WriteJSON); err != nil {
 		return fmt.Errorf("writing matrix: %w", err)
