@@ -25,7 +25,9 @@
 //     which is missing is left out with the reason. Over every layer: the interop matrix of every encoder
 //     and decoder ([Interop]); buildkit's compression-level mapping and the
 //     libzstd level each klauspost level matches ([Levels]); and the
-//     determinism matrix's summary ([DeterminismSummary]).
+//     determinism matrix's summary ([DeterminismSummary]), with which upgrade
+//     of Go, klauspost/compress or libzstd changes which codec's bytes
+//     ([VersionsSummary]) when the matrix has them.
 //  4. [Evidence.WriteJSON] writes it all; [Evidence.Answers] gives one
 //     [Answer] per question (question, answer sentences, figures, layers,
 //     method, tables as strings) for an html/template, and

@@ -15,6 +15,7 @@ import (
 	"zbench/bench"
 	"zbench/bench/codecs"
 	"zbench/bench/determinism"
+	"zbench/bench/versions"
 	"zbench/corpus"
 	"zbench/internal/atomicfile"
 	"zbench/results"
@@ -36,7 +37,9 @@ empty layers are skipped.
 
 The matrix is JSON, with the library and program versions it holds for;
 kept as RUNDIR/determinism.json, zbench evidence finds it there. A summary
-goes to stderr. The reference programs are included by default here.`
+goes to stderr. The reference programs are included by default here.
+
+` + determinismVersionsAbout
 
 func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("determinism", "[flags] SOURCE...", determinismAbout, stderr)
@@ -54,6 +57,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
 	var src sourceFlags
 	registerSourceFlags(fs, &src)
+	vflags := addVersionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -97,6 +101,16 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	ms := determinism.NewMeasurer(tasks, opts)
+	var vms *versions.Measurer
+	if vflags.enabled(fs) {
+		if vms, err = vflags.measurer(ctx, plan, stderr, *progress); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+			return errUsage
+		}
+	}
 	var failed []string
 	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
 		switch {
@@ -113,19 +127,37 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		l := st.Layer
 		fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", l.Entry.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
-		if err := ms.Add(ctx, determinism.Input{Name: l.Entry.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
-			return err
+		if !*vflags.only {
+			if err := ms.Add(ctx, determinism.Input{Name: l.Entry.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+				return err
+			}
+		}
+		if vms != nil {
+			if err := vms.Add(ctx, l.Entry.Name, l.DiffID.String(), l.Raw); err != nil {
+				return err
+			}
 		}
 	}
 	m := ms.Matrix()
 	env := results.CollectEnv()
 	m.CPU = env.CPU
 	m.Versions = determinismVersions(env, plan.Decoders)
+	if vms != nil {
+		m.AcrossVersions = vms.Matrix()
+	}
+	if *vflags.only {
+		m.Settings, m.Across = nil, nil // nothing measured in process
+	}
 
 	if err := writeJSONTo(*out, stdout, m.WriteJSON); err != nil {
 		return fmt.Errorf("writing matrix: %w", err)
 	}
-	printDeterminism(stderr, m)
+	if !*vflags.only {
+		printDeterminism(stderr, m)
+	}
+	if m.AcrossVersions != nil {
+		printVersions(stderr, m.AcrossVersions)
+	}
 	if len(failed) > 0 {
 		return &exitError{1, fmt.Errorf("%d layer(s) failed to load:\n  %s", len(failed), strings.Join(failed, "\n  "))}
 	}
