@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -28,12 +31,14 @@ func script(t *testing.T, name string, env []string, args ...string) (int, strin
 	return 0, string(out)
 }
 
-// The nightly job end to end, twice on one store: a baseline, then a night
-// compared with it, reported and published. Three samples a cell cannot
-// reach p < 0.05, so the second night cannot regress by chance.
+// The nightly job end to end, three nights on one store: a baseline, then
+// a night compared with it, then a night measured in two shards (as CI
+// runs it) and joined; each reported, published, and the trend site
+// rebuilt. Three samples a cell cannot reach p < 0.05, so no night can
+// regress by chance.
 func TestNightlyScript(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds zbench and runs it twice (-short)")
+		t.Skip("builds zbench and runs it four times (-short)")
 	}
 	dir := t.TempDir()
 	env := []string{
@@ -42,15 +47,18 @@ func TestNightlyScript(t *testing.T) {
 		"ZBENCH_SOURCES=builtin", "ZBENCH_COUNT=3",
 		"ZBENCH_CODECS=gzip-std,zstd-klauspost", "ZBENCH_LEVELS=gzip-std=1 zstd-klauspost=fastest",
 	}
-	for night, want := range []string{"baseline", "good"} {
-		code, out := script(t, "nightly.sh", append(env, "ZBENCH_WORK="+filepath.Join(dir, "night", string(rune('a'+night)))))
+	night := func(n int, want string, extra ...string) {
+		t.Helper()
+		code, out := script(t, "nightly.sh", append(append(env, "ZBENCH_WORK="+filepath.Join(dir, "night", strconv.Itoa(n))), extra...))
 		if code != 0 {
-			t.Fatalf("night %d: exit %d\n%s", night+1, code, out)
+			t.Fatalf("night %d: exit %d\n%s", n, code, out)
 		}
-		if !strings.Contains(out, "nightly: "+want+"; published") {
-			t.Errorf("night %d: the job does not say %q:\n%s", night+1, want+"; published", out)
+		if !strings.Contains(out, want) {
+			t.Errorf("night %d: the job does not say %q:\n%s", n, want, out)
 		}
 	}
+	night(1, "nightly: baseline; published")
+	night(2, "nightly: good; published")
 	latest := filepath.Join(dir, "publish", "latest")
 	for _, f := range []string{"report.html", "compare.txt", "results.txt", "env.json"} {
 		if _, err := os.Stat(filepath.Join(latest, f)); err != nil {
@@ -61,9 +69,38 @@ func TestNightlyScript(t *testing.T) {
 	if !strings.Contains(string(cmp), "machine shift: MB/s") || !strings.Contains(string(cmp), "no regression") {
 		t.Errorf("the second night's comparison:\n%s", cmp)
 	}
+	// The third night in two shards, then joined.
+	var parts []string
+	for i := range 2 {
+		shard := fmt.Sprintf("%d/2", i)
+		night(10+i, "shard "+shard+" measured", "ZBENCH_SHARD="+shard)
+		parts = append(parts, filepath.Join(dir, "night", strconv.Itoa(10+i), "run"))
+	}
+	night(3, "nightly: good; published", "ZBENCH_PARTS="+strings.Join(parts, " "))
+
 	index, _ := os.ReadFile(filepath.Join(dir, "publish", "index.tsv"))
-	if n := strings.Count(string(index), "\n"); n != 2 {
-		t.Errorf("index.tsv has %d lines, want 2:\n%s", n, index)
+	if n := strings.Count(string(index), "\n"); n != 3 {
+		t.Errorf("index.tsv has %d lines, want 3:\n%s", n, index)
+	}
+	// The site lists the three nights, each with its report.
+	page, err := os.ReadFile(filepath.Join(dir, "publish", "site", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), `<tr id="night-`); n != 3 {
+		t.Errorf("the site's index lists %d nights, want 3", n)
+	}
+	reports := regexp.MustCompile(`href="(reports/[^"]+\.html)"`).FindAllStringSubmatch(string(page), -1)
+	if len(reports) != 3 {
+		t.Errorf("the site's index links %d reports, want 3", len(reports))
+	}
+	for _, r := range reports {
+		if _, err := os.Stat(filepath.Join(dir, "publish", "site", r[1])); err != nil {
+			t.Errorf("linked report: %v", err)
+		}
+	}
+	if !strings.Contains(string(page), ">baseline<") || strings.Count(string(page), ">good<") != 2 {
+		t.Errorf("the site's index does not show one baseline and two good nights")
 	}
 }
 
