@@ -6,9 +6,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"zbench/history"
+	"zbench/internal/fakerun"
 )
 
 // script runs scripts/NAME from the repository root with env added, and
@@ -128,5 +133,102 @@ func TestAAScript(t *testing.T) {
 	// Usage errors exit 2.
 	if code, out := script(t, "aa.sh", []string{"AA_RUNS=1", "AA_OUT=" + dir}); code != 2 {
 		t.Errorf("AA_RUNS=1: exit %d, want 2\n%s", code, out)
+	}
+}
+
+// scripts/history-branch.sh keeps the store in a git branch: three jobs
+// check the branch out; two add a night each at the same time, one on
+// another architecture starting in the same second; the second push is
+// refused, merged and pushed again. A fresh checkout holds every night.
+func TestHistoryBranch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zbench and runs git (-short)")
+	}
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+	dir := t.TempDir()
+	zb := filepath.Join(dir, "zbench")
+	if out, err := exec.Command("go", "build", "-o", zb, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	remote := filepath.Join(dir, "remote.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	env := []string{"HISTORY_URL=" + remote, "ZBENCH=" + zb, "HISTORY_TRIES=3", "GIT_CONFIG_GLOBAL=/dev/null", "HISTORY_TOKEN=not-a-token"}
+	branch := func(args ...string) string {
+		t.Helper()
+		code, out := script(t, "history-branch.sh", env, args...)
+		if code != 0 {
+			t.Fatalf("history-branch.sh %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		return out
+	}
+	addNight := func(work string, day int, arch string) string {
+		t.Helper()
+		env := fakerun.Env(time.Date(2026, 1, 1+day, 3, 0, 0, 0, time.UTC))
+		env.GOARCH = arch
+		run := fakerun.Write(t, filepath.Join(dir, "runs", fmt.Sprint(day, arch)), env, fakerun.Matrix("go"), fakerun.Options{})
+		st, err := history.Open(filepath.Join(work, "history"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := st.Add(run, history.AddOptions{Status: history.Good})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(st.Path(e), "report.html"), []byte("report"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return e.Name
+	}
+	a := filepath.Join(dir, "a")
+	if out := branch("checkout", a); !strings.Contains(out, "does not exist yet") {
+		t.Errorf("first checkout: %s", out)
+	}
+	first := addNight(a, 0, "amd64")
+	branch("push", a)
+	b, c := filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	branch("checkout", b)
+	branch("checkout", c)
+	second := addNight(b, 1, "amd64")
+	third := addNight(c, 1, "arm64")
+	if second != third {
+		t.Fatalf("the test wants colliding night names, got %s and %s", second, third)
+	}
+	branch("push", b)
+	if out := branch("push", c); !strings.Contains(out, "refused: merging") || !strings.Contains(out, "1 run(s) merged") {
+		t.Errorf("the concurrent push did not merge:\n%s", out)
+	}
+	if out := branch("push", c); !strings.Contains(out, "nothing to push") {
+		t.Errorf("pushing again: %s", out)
+	}
+	d := filepath.Join(dir, "d")
+	branch("checkout", d)
+	st, err := history.Open(filepath.Join(d, "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range st.Entries() {
+		names = append(names, e.Name)
+		for _, f := range []string{"samples.jsonl", "report.html"} {
+			if _, err := os.Stat(filepath.Join(st.Path(e), f)); err != nil {
+				t.Errorf("night %s: %v", e.Name, err)
+			}
+		}
+	}
+	want := []string{first, second, second + "-2"}
+	if !slices.Equal(names, want) {
+		t.Errorf("the branch holds nights %v, want %v", names, want)
+	}
+	if len(st.Machines()) != 2 {
+		t.Errorf("machines %v, want amd64 and arm64", st.Machines())
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(c, ".git", "config")); strings.Contains(string(cfg), "extraheader") {
+		t.Error("the token's header was written to .git/config")
 	}
 }
