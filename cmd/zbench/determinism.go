@@ -16,6 +16,7 @@ import (
 	"zbench/bench/codecs"
 	"zbench/bench/determinism"
 	"zbench/corpus"
+	"zbench/internal/atomicfile"
 	"zbench/results"
 )
 
@@ -239,7 +240,7 @@ func writeJSONTo(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
-	return results.WriteFileAtomic(path, write)
+	return atomicfile.Write(path, write)
 }
 
 func splitComma(s string) []string {

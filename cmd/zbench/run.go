@@ -112,11 +112,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	srcArgs := set.Args
 	rd, err := results.Create(f.out, runEnv(f, set, plan), f.resume)
+	if errors.Is(err, results.ErrRunExists) {
+		return fmt.Errorf("%w; finish it with -resume, or write this run to another -o", err)
+	}
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	for _, w := range rd.Warnings() {
+		var changed *results.EnvChangedError
+		if errors.As(w, &changed) {
+			w = fmt.Errorf("%w; to keep them apart, start a new run with another -o", w)
+		}
 		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
 	}
 
@@ -179,33 +186,33 @@ func runEnv(f runFlags, set *corpus.Set, plan bench.Plan) results.Env {
 		env.Commit = commit
 	}
 	env.Extra = map[string]string{
-		"libzstd":         codecs.LibzstdVersion(),
-		"sources":         strings.Join(set.Args, " "),
-		"profile":         f.profile,
-		"count":           strconv.Itoa(f.count),
-		"rounds":          strconv.Itoa(f.rounds),
-		"min-time":        f.minTime.String(),
-		"min-sample":      f.minSample.String(),
-		"max-layer-bytes": strconv.FormatInt(int64(f.maxBytes), 10),
-		"corpus":          set.Name(),
-		"corpus-digest":   set.Identity(),
-		"platform":        f.src.platform,
+		results.ExtraLibzstd:       codecs.LibzstdVersion(),
+		results.ExtraSources:       strings.Join(set.Args, " "),
+		results.ExtraProfile:       f.profile,
+		results.ExtraCount:         strconv.Itoa(f.count),
+		results.ExtraRounds:        strconv.Itoa(f.rounds),
+		results.ExtraMinTime:       f.minTime.String(),
+		results.ExtraMinSample:     f.minSample.String(),
+		results.ExtraMaxLayerBytes: strconv.FormatInt(int64(f.maxBytes), 10),
+		results.ExtraCorpus:        set.Name(),
+		results.ExtraCorpusDigest:  set.Identity(),
+		results.ExtraPlatform:      f.src.platform,
 	}
 	env.Images = runImages(set.Images)
 	if f.codecs != "" {
-		env.Extra["codecs"] = f.codecs
+		env.Extra[results.ExtraCodecs] = f.codecs
 	}
 	// The reference programs' versions are not in the build info.
 	for _, c := range plan.Decoders {
 		if x, ok := c.(codecs.External); ok {
-			env.Extra["program-"+c.Name()] = x.Program() + " " + x.Version()
+			env.Extra[results.ExtraProgramPrefix+c.Name()] = x.Program() + " " + x.Version()
 		}
 	}
 	if f.levels != "" {
-		env.Extra["levels"] = f.levels
+		env.Extra[results.ExtraLevels] = f.levels
 	}
 	if f.ops != "" {
-		env.Extra["ops"] = f.ops
+		env.Extra[results.ExtraOps] = f.ops
 	}
 	if s := plan.Shard.String(); s != "" {
 		env.Extra[results.ExtraShard] = s
