@@ -209,10 +209,20 @@ func Trend(m *Machine, c *Cell, se history.Series, small bool) plots.Trend {
 	if !small {
 		t.Title = c.Title + ": " + se.Unit
 	}
+	// Nights are labelled by date, and by time too when a day has more
+	// than one.
+	layout, days := "01-02", map[string]bool{}
+	for _, n := range m.Nights {
+		d := n.Start.UTC().Format("2006-01-02")
+		if days[d] {
+			layout = "01-02 15:04"
+		}
+		days[d] = true
+	}
 	for _, p := range se.Points {
 		n := m.nightByName(p.Run)
 		t.Points = append(t.Points, plots.TrendPoint{
-			Night: n.Index, Label: n.Start.UTC().Format("01-02"),
+			Night: n.Index, Label: n.Start.UTC().Format(layout),
 			Median: float64(p.Median), Lo: float64(p.Lo), Hi: float64(p.Hi),
 			Bad: !p.Status.IsGood(),
 		})
@@ -256,7 +266,10 @@ func chart(m *Machine, c *Cell, se history.Series, small bool) (figure, error) {
 		return figure{}, fmt.Errorf("chart of %s %s on %s: %w", c.Name, se.Unit, m.Name, err)
 	}
 	w, h := plots.TrendSize(small)
-	caption := fmt.Sprintf("%s: %s, night by night (median and 95%% interval)", c.Title, se.Unit)
+	caption := fmt.Sprintf("%s: %s, night by night (median, and its 95%% interval when the night has 6 samples or more)", c.Title, se.Unit)
+	if small {
+		caption = c.Title
+	}
 	svg, err := plots.InlineSVG(p, w, h, caption)
 	if err != nil {
 		return figure{}, fmt.Errorf("chart of %s %s on %s: %w", c.Name, se.Unit, m.Name, err)
