@@ -24,7 +24,7 @@ var AllOps = []string{results.OpMemcpy, results.OpDecodeOriginal, results.OpEnco
 func (p Plan) decodersOf(format string) []Codec {
 	var ds []Codec
 	for _, d := range p.Decoders {
-		if d.Format() == format {
+		if d.Format() == format && Decodes(d) {
 			ds = append(ds, d)
 		}
 	}

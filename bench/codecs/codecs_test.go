@@ -34,7 +34,13 @@ var shortLevels = map[string]codectest.Option{
 	codecs.PigzCLIName:       codectest.ShortLevels("1", "6", "9"),
 	codecs.IgzipCLIName:      codectest.ShortLevels("0", "3"),
 	codecs.LibdeflateCLIName: codectest.ShortLevels("1", "6", "12"),
+	codecs.EstargzName:       codectest.ShortLevels("1", "9"),
+	codecs.ZstdChunkedName:   codectest.ShortLevels("1", "10"),
 }
+
+// tarInput are the codecs that read the tar they compress: the lazy-pull
+// writers.
+var tarInput = map[string]bool{codecs.EstargzName: true, codecs.ZstdChunkedName: true}
 
 // TestConformance runs the conformance test for every codec, with all the
 // others as peers for the interop check: the reference programs' codecs
@@ -52,9 +58,31 @@ func TestConformance(t *testing.T) {
 			if o, ok := shortLevels[c.Name()]; ok {
 				opts = append(opts, o)
 			}
+			if tarInput[c.Name()] {
+				opts = append(opts, codectest.TarInput())
+			}
+			if c.Name() == codecs.ZstdChunkedName && codecs.ZstdCgo() != nil {
+				opts = append(opts, codectest.KnownFailure("zstd-cgo", codecs.ZstdCgoMultiFrame))
+			}
 			codectest.Run(t, c, all, opts...)
 		})
 	}
+}
+
+// TestEstargzChunkSize runs the conformance test on eStargz with 64 KiB
+// chunks, so that files are cut into several chunks, each verified.
+func TestEstargzChunkSize(t *testing.T) {
+	c, err := codecs.EstargzWithChunkSize(64 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name() != "estargz-chunk64KiB" {
+		t.Errorf("Name() = %q", c.Name())
+	}
+	if _, err := codecs.EstargzWithChunkSize(0); err == nil {
+		t.Error("chunk size 0: want an error")
+	}
+	codectest.Run(t, c, codecs.All(), codectest.TarInput(), codectest.ShortLevels("6"))
 }
 
 // TestPrograms checks that each reference program is on PATH, so that its
@@ -141,7 +169,7 @@ func TestCLIErrors(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	want := []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo"}
-	var optIn []string
+	optIn := []string{codecs.EstargzName, codecs.ZstdChunkedName}
 	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI(),
 		codecs.UnpigzPipe(), codecs.IgzipPipe()} {
 		if c != nil {
@@ -149,7 +177,7 @@ func TestTable(t *testing.T) {
 		}
 	}
 	if !slices.Equal(codecs.OptIn(), optIn) {
-		t.Errorf("OptIn() = %q, want the reference programs on PATH, %q", codecs.OptIn(), optIn)
+		t.Errorf("OptIn() = %q, want the lazy-pull writers and the reference programs on PATH, %q", codecs.OptIn(), optIn)
 	}
 	if codecs.ZstdCgo() == nil {
 		want = want[:4]
@@ -270,7 +298,7 @@ func TestZstdWindowLimit(t *testing.T) {
 			byte(bh), byte(bh >> 8), byte(bh >> 16), 'h', 'e', 'l', 'l', 'o'}
 	}
 	for _, c := range codecs.All() {
-		if c.Format() != bench.Zstd {
+		if c.Format() != bench.Zstd || !bench.Decodes(c) {
 			continue
 		}
 		r, err := c.NewReader(bytes.NewReader(frame(27)))

@@ -57,7 +57,7 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "\nzstd-cgo is absent: this zbench was built without cgo\n")
 	}
 	if names := codecs.OptIn(); len(names) > 0 {
-		fmt.Fprintf(stdout, "reference programs, run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(stdout, "opt-in (the lazy-pull writers and the reference programs), run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
 	}
 	for _, p := range codecs.MissingPrograms() {
 		fmt.Fprintf(stdout, "%s is absent: the program %s is not on PATH (Debian package %s)\n", p.Codec, p.Program, p.Package)

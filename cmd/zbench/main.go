@@ -29,6 +29,7 @@ var commands = []command{
 	{"site", "write the nightly trend site (static HTML) from the history store", cmdSite},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
+	{"lazy", "eStargz and zstd:chunked: size against plain, bytes fetched on an update or for files first", cmdLazy},
 }
 
 // exitError carries an exit status through the error chain.

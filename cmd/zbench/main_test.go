@@ -556,7 +556,7 @@ func TestCodecsCommandReferencePrograms(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	if _, err := exec.LookPath("gzip"); err == nil {
-		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "reference programs, run only when -codecs names them or with -profile reference") {
+		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "the reference programs), run only when -codecs names them or with -profile reference") {
 			t.Errorf("zbench codecs does not list gzip-cli as an opt-in reference program:\n%s", stdout)
 		}
 	}

@@ -16,19 +16,20 @@ import (
 // packages of its own layer or below, never above: the arrows point down.
 //
 //	0  internal/atomicfile, throttle       import nothing of zbench
-//	1  corpus, results, internal/fakerun   the layers' sources; the run format
+//	1  corpus, results, internal/fakerun,  the layers' sources; the run format;
+//	   lazy/chunked                        eStargz and zstd:chunked layouts
 //	2  bench/...                           measuring: codecs, runner, determinism
-//	3  compare, evidence, history, plots   reading runs: analyses and figures;
-//	   site                                the trend site (history + plots)
+//	3  compare, evidence, history, plots,  reading runs: analyses and figures;
+//	   lazy, site                          the trend site (history + plots)
 //	4  cmd/..., scripts/...                flags, wiring and output; script helpers
 var layers = []struct {
 	rank     int
 	prefixes []string
 }{
 	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle"}},
-	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun"}},
+	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked"}},
 	{2, []string{"zbench/bench"}},
-	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/site"}},
+	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy", "zbench/site"}},
 	{4, []string{"zbench/cmd", "zbench/scripts"}},
 }
 
