@@ -20,8 +20,8 @@ import (
 //	1  corpus, results, internal/fakerun,  the layers' sources; the run format;
 //	   lazy/chunked                        eStargz and zstd:chunked layouts
 //	2  bench/...                           measuring: codecs, runner, determinism
-//	3  compare, evidence, history, plots,  reading runs: analyses and figures
-//	   lazy
+//	3  compare, evidence, history, plots,  reading runs: analyses and figures;
+//	   lazy, site                          the trend site (history + plots)
 //	4  cmd/..., scripts/...                flags, wiring and output; script helpers
 var layers = []struct {
 	rank     int
@@ -30,7 +30,7 @@ var layers = []struct {
 	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle", "zbench/internal/flock", "zbench/internal/safetext"}},
 	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked"}},
 	{2, []string{"zbench/bench"}},
-	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy"}},
+	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy", "zbench/site"}},
 	{4, []string{"zbench/cmd", "zbench/scripts"}},
 }
 
@@ -44,6 +44,7 @@ var forbidden = map[string][]string{
 	"zbench/compare":  {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
 	"zbench/history":  {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
 	"zbench/plots":    {"github.com/DataDog/"},
+	"zbench/site":     {"github.com/DataDog/"},
 	"zbench/bench":    {"gonum.org/"},
 	"zbench/bench/":   {"gonum.org/"},
 	"zbench/corpus/":  {"gonum.org/"},
