@@ -391,6 +391,7 @@ func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func
 		}
 		rec := *st.proto
 		rec.Sample = len(st.recs)
+		rec.Round = v.round
 		rec.Iters = st.iters
 		// Collect garbage left by the last sample outside the clock, so
 		// each sample starts from the same heap.

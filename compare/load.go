@@ -49,7 +49,10 @@ type Cell struct {
 	RawBytes   float64
 	rawInexact bool
 	Values     map[string][]float64 // by unit (MB/s, cpu-sec/GB, …): one value per sample, in sample order
-	Err        string               // set when the cell failed
+	// Rounds holds each sample's round (Record.Round), in sample order;
+	// nil when unknown (a run read from results.txt).
+	Rounds []int
+	Err    string // set when the cell failed
 }
 
 // ErrNotRun means a path given to Load holds no run: neither a run
@@ -115,6 +118,7 @@ func FromRecords(path string, env results.Env, recs []results.Record) *Run {
 		for _, v := range rec.Values() {
 			c.Values[v.Unit] = append(c.Values[v.Unit], v.Value)
 		}
+		c.Rounds = append(c.Rounds, rec.Round)
 	}
 	return r
 }

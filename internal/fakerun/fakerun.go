@@ -79,6 +79,16 @@ type Options struct {
 	Seed  uint64  // seeds the noise
 	// Digest and DiffID of every layer (default Digest("ab"), Digest("cd")).
 	Digest, DiffID string
+	// Rounds, when more than 1, spreads each cell's samples over that many
+	// rounds as zbench run does (sample i of n in round i·Rounds/n) and
+	// records each sample's round.
+	Rounds int
+	// Speed, when set, is the machine's speed in each round: every sample
+	// of the round takes 1/Speed(round) times as long.
+	Speed func(round int) float64
+	// NoRound leaves Record.Round unset, as runs written before rounds
+	// were recorded.
+	NoRound bool
 }
 
 // Records returns the samples of cells: sample i of a cell takes
@@ -112,7 +122,17 @@ func Records(cells []Cell, o Options) [][]results.Record {
 		for i := range o.Count {
 			r := proto
 			r.Sample, r.Iters = i, 1
+			round := 0
+			if o.Rounds > 1 {
+				round = i * o.Rounds / o.Count
+			}
+			if !o.NoRound {
+				r.Round = round
+			}
 			sec := RawBytes / (c.MBps * 1e6) * (1 + o.Noise*(2*rng.Float64()-1))
+			if o.Speed != nil {
+				sec /= o.Speed(round)
+			}
 			r.WallNS = int64(sec * 1e9)
 			r.CPUNS = int64(sec * 1.02 * 1e9)
 			recs = append(recs, r)

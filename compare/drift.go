@@ -1,0 +1,201 @@
+package compare
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"zbench/results"
+)
+
+// Ways of taking the machine's drift within a run out of its samples
+// (Options.Drift).
+const (
+	// DriftRound divides each sample by the speed of the machine in its
+	// round: the median, over the run's codec cells, of their samples in
+	// that round relative to their own medians.
+	DriftRound = "round"
+	// DriftLocal divides each sample by the speed of the machine around
+	// it: the same median over the DriftWindow codec cells measured nearest
+	// to it in its round (the cell itself left out).
+	DriftLocal = "local"
+	// DriftOff leaves the samples as measured.
+	DriftOff = "off"
+)
+
+// DriftWindow is how many neighbouring cells DriftLocal estimates the
+// machine's speed from; it is also the least number of cells a round must
+// hold for DriftRound to estimate it.
+const DriftWindow = MinShiftCells
+
+// A Drift says what was taken out of one run's samples: how many rounds
+// it had, how far their speeds were apart, and how.
+type Drift struct {
+	Side string `json:"side"` // "base" or "new"
+	Unit string `json:"unit"`
+	Mode string `json:"mode"`
+	// Rounds is the number of rounds the samples came from; Derived is set
+	// when they were not recorded and were read from the sample index and
+	// the run's rounds setting.
+	Rounds  int  `json:"rounds"`
+	Derived bool `json:"derived,omitempty"`
+	// Lo and Hi are the slowest and fastest round, as their speed relative
+	// to the run's median (0.95 is 5% slower for MB/s, faster for
+	// cpu-sec/GB).
+	Lo      float64 `json:"lo"`
+	Hi      float64 `json:"hi"`
+	Applied bool    `json:"applied"`
+	Note    string  `json:"note,omitempty"`
+}
+
+// roundsOf returns the round of each of c's n samples: recorded, or
+// derived from the sample index when the run recorded none (every sample in
+// round 0) and its configuration names rounds > 1: sample i of n is in
+// round i·rounds/n, which is where the runner takes it when the sample
+// count, not -min-time, decides.
+func roundsOf(c *Cell, n int, rounds int, derive bool) []int {
+	if !derive {
+		if len(c.Rounds) == n {
+			return c.Rounds
+		}
+		return make([]int, n)
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i * rounds / n
+	}
+	return out
+}
+
+// detrend returns a copy of r whose samples of unit have the machine's
+// drift within the run taken out (see DriftRound and DriftLocal), and
+// what it did. The memcpy row is left out of the estimate but divided like
+// any cell. r is not modified.
+func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
+	d := Drift{Side: side, Unit: unit, Mode: mode}
+	recorded := false
+	for _, c := range r.Cells {
+		if slices.ContainsFunc(c.Rounds, func(x int) bool { return x > 0 }) {
+			recorded = true
+			break
+		}
+	}
+	derive := false
+	configured, _ := strconv.Atoi(r.Config["rounds"])
+	if !recorded && configured > 1 {
+		derive, d.Derived = true, true
+	}
+
+	// ratio[k][round] is cell k's median in that round over its median.
+	type cellRounds struct {
+		rounds []int
+		ratio  map[int]float64
+	}
+	cells := map[results.CellKey]*cellRounds{}
+	nRounds := 0
+	for _, k := range r.Order {
+		c := r.Cells[k]
+		v := c.Values[unit]
+		if c.Err != "" || len(v) == 0 {
+			continue
+		}
+		rs := roundsOf(c, len(v), configured, derive)
+		cr := &cellRounds{rounds: rs, ratio: map[int]float64{}}
+		cells[k] = cr
+		for _, x := range rs {
+			nRounds = max(nRounds, x+1)
+		}
+		m := median(v)
+		if k.Op == results.OpMemcpy || m <= 0 {
+			continue
+		}
+		by := map[int][]float64{}
+		for i, x := range rs {
+			by[x] = append(by[x], v[i]/m)
+		}
+		for x, vals := range by {
+			cr.ratio[x] = median(vals)
+		}
+	}
+	d.Rounds = nRounds
+	if nRounds < 2 {
+		d.Note = "one round: nothing to take out"
+		return r, d
+	}
+
+	// speed returns the machine's speed for cell at position pos of Order
+	// in round x, and whether it could be estimated.
+	order := r.Order
+	speed := func(pos, x int) (float64, bool) {
+		var vals []float64
+		if mode == DriftRound {
+			for _, k := range order {
+				if cr := cells[k]; cr != nil {
+					if v, ok := cr.ratio[x]; ok {
+						vals = append(vals, v)
+					}
+				}
+			}
+		} else {
+			// The DriftWindow cells nearest to pos in the run's order,
+			// alternating after and before.
+			for step := 1; len(vals) < DriftWindow && (pos-step >= 0 || pos+step < len(order)); step++ {
+				for _, q := range []int{pos + step, pos - step} {
+					if q < 0 || q >= len(order) || len(vals) == DriftWindow {
+						continue
+					}
+					if cr := cells[order[q]]; cr != nil {
+						if v, ok := cr.ratio[x]; ok {
+							vals = append(vals, v)
+						}
+					}
+				}
+			}
+		}
+		if len(vals) < DriftWindow {
+			return 1, false
+		}
+		return median(vals), true
+	}
+
+	out := &Run{Path: r.Path, Env: r.Env, Config: r.Config, Cells: make(map[results.CellKey]*Cell, len(r.Cells)), Order: r.Order, Warnings: r.Warnings}
+	maps.Copy(out.Cells, r.Cells)
+	d.Lo, d.Hi = 1, 1
+	missing := 0
+	for x := range nRounds {
+		if f, ok := speed(-1, x); mode == DriftRound && ok {
+			d.Lo, d.Hi = min(d.Lo, f), max(d.Hi, f)
+		}
+	}
+	for pos, k := range order {
+		cr := cells[k]
+		if cr == nil {
+			continue
+		}
+		c := r.Cells[k]
+		v := c.Values[unit]
+		adj := make([]float64, len(v))
+		for i, x := range cr.rounds {
+			f, ok := speed(pos, x)
+			if !ok {
+				missing++
+			}
+			if mode == DriftLocal {
+				d.Lo, d.Hi = min(d.Lo, f), max(d.Hi, f)
+			}
+			adj[i] = v[i] / f
+		}
+		nc := *c
+		nc.Values = maps.Clone(c.Values)
+		nc.Values[unit] = adj
+		out.Cells[k] = &nc
+	}
+	if missing > 0 {
+		d.Lo, d.Hi = 1, 1
+		d.Note = fmt.Sprintf("not applied: %d samples have fewer than %d other codec cells in their round to estimate the machine's speed from", missing, DriftWindow)
+		return r, d
+	}
+	d.Applied = true
+	return out, d
+}
