@@ -90,8 +90,8 @@ type Options struct {
 	// than to the raw figures. It needs MinShiftCells cells.
 	Normalize bool
 	// Drift takes the machine's drift within each run out of its time
-	// metrics before anything else: DriftRound (the default; "" means it),
-	// DriftLocal or DriftOff. See Drift.
+	// metrics before anything else: DriftLocal (the default; "" means it),
+	// DriftRound or DriftOff. See Drift.
 	Drift string
 	// Sensitivity is the slowdown every cell should be able to show: the
 	// report counts the cells whose minimum detectable effect (MDE) is
@@ -100,21 +100,26 @@ type Options struct {
 }
 
 // DefaultOptions are the defaults of zbench compare: alpha 0.05, threshold
-// 5%, 95% intervals, the drift within each run taken out round by round,
-// the shift between the runs taken out, sensitivity 10%.
+// 5%, 95% intervals, the drift within each run taken out around each
+// sample (DriftLocal), the shift between the runs taken out, sensitivity
+// 10%.
 //
 // The false alarms are kept down by the design of the measurement rather
-// than by a stricter test: samples of one round were taken at nearly the
-// same moment, so dividing each round by its machine speed (Drift) takes
-// out what widened every cell's spread, and the shift takes out what moved
-// every cell between the runs. What is left is each cell's own noise, which
-// the U test and the threshold judge. Disjoint is off: see its note.
+// than by a stricter test. The samples of one round, and above all those
+// of the cells measured one after the other in it, were taken at nearly
+// the same moment: dividing each sample by the machine's speed at that
+// moment, read from the neighbouring cells, takes out both what widened
+// every cell's spread (a slow round) and what moved one cell against the
+// others (a slow few seconds that fell on it); the shift takes out what
+// moved every cell between the runs. What is left is each cell's own
+// noise, which the U test and the threshold judge. Disjoint is off: see its
+// note.
 //
 // Normalize is on by default because two runs of one binary on that
 // machine, one after the other, differ by a factor of several percent in
 // every cell: the machine's speed moved (README, "Comparing runs").
 func DefaultOptions() Options {
-	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Normalize: true, Drift: DriftRound, Sensitivity: 0.10}
+	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Normalize: true, Drift: DriftLocal, Sensitivity: 0.10}
 }
 
 func (o Options) withDefaults() Options {
@@ -128,7 +133,7 @@ func (o Options) withDefaults() Options {
 		o.Gate = DefaultGate
 	}
 	if o.Drift == "" {
-		o.Drift = DriftRound
+		o.Drift = DriftLocal
 	}
 	if o.Sensitivity <= 0 {
 		o.Sensitivity = 0.10
@@ -430,7 +435,7 @@ func method(o Options) string {
 		norm += fmt.Sprintf("; %s samples are first divided by the machine speed around them (the median over the %d codec cells measured nearest in their round of their samples relative to their medians)", strings.Join(ShiftUnits, " and "), DriftWindow)
 	}
 	if o.Normalize {
-		norm = fmt.Sprintf("; %s are judged relative to the machine's shift between the runs (the median change across cells, "+
+		norm += fmt.Sprintf("; %s are judged relative to the machine's shift between the runs (the median change across cells, "+
 			"from %d cells on), and a shift of the whole run counts only when Go, libzstd or a module changed", strings.Join(ShiftUnits, " and "), MinShiftCells)
 	}
 	return fmt.Sprintf("medians with %.0f%% confidence intervals; two-sided Mann-Whitney U test (x/perf benchmath.AssumeNothing); "+

@@ -13,12 +13,17 @@ import (
 // (Options.Drift).
 const (
 	// DriftRound divides each sample by the speed of the machine in its
-	// round: the median, over the run's codec cells, of their samples in
-	// that round relative to their own medians.
+	// round: the median, over the codec cells of its layer, of their
+	// samples in that round relative to their own medians. (zbench run
+	// measures a layer in rounds, then the next.)
 	DriftRound = "round"
 	// DriftLocal divides each sample by the speed of the machine around
-	// it: the same median over the DriftWindow codec cells measured nearest
-	// to it in its round (the cell itself left out).
+	// it: the same median over the DriftWindow codec cells of its layer
+	// measured nearest to it in its round (the cell itself left out). It
+	// takes out a slow spell of a few seconds that fell on some cells of a
+	// round and not on the others, which DriftRound cannot, as long as the
+	// spell fell on fewer than half of a cell's rounds (a cell's own median
+	// is its reference).
 	DriftLocal = "local"
 	// DriftOff leaves the samples as measured.
 	DriftOff = "off"
@@ -40,9 +45,9 @@ type Drift struct {
 	// the run's rounds setting.
 	Rounds  int  `json:"rounds"`
 	Derived bool `json:"derived,omitempty"`
-	// Lo and Hi are the slowest and fastest round, as their speed relative
-	// to the run's median (0.95 is 5% slower for MB/s, faster for
-	// cpu-sec/GB).
+	// Lo and Hi are the lowest and highest round, as the metric's level in
+	// that round relative to the run's (0.95 for MB/s is a round 5% slower;
+	// for cpu-sec/GB, 5% faster).
 	Lo      float64 `json:"lo"`
 	Hi      float64 `json:"hi"`
 	Applied bool    `json:"applied"`
@@ -124,31 +129,31 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		return r, d
 	}
 
-	// speed returns the machine's speed for cell at position pos of Order
-	// in round x, and whether it could be estimated.
+	// speed returns the machine's speed in round x of layer (each layer is
+	// measured in rounds of its own) for the cell at position pos of Order,
+	// and whether it could be estimated: over the whole round (DriftRound,
+	// or pos < 0), or around pos.
 	order := r.Order
-	speed := func(pos, x int) (float64, bool) {
+	speed := func(layer string, pos, x int) (float64, bool) {
 		var vals []float64
-		if mode == DriftRound {
-			for _, k := range order {
-				if cr := cells[k]; cr != nil {
-					if v, ok := cr.ratio[x]; ok {
-						vals = append(vals, v)
-					}
+		add := func(k results.CellKey) {
+			if cr := cells[k]; cr != nil && k.Layer == layer {
+				if v, ok := cr.ratio[x]; ok {
+					vals = append(vals, v)
 				}
+			}
+		}
+		if mode == DriftRound || pos < 0 {
+			for _, k := range order {
+				add(k)
 			}
 		} else {
 			// The DriftWindow cells nearest to pos in the run's order,
 			// alternating after and before.
 			for step := 1; len(vals) < DriftWindow && (pos-step >= 0 || pos+step < len(order)); step++ {
 				for _, q := range []int{pos + step, pos - step} {
-					if q < 0 || q >= len(order) || len(vals) == DriftWindow {
-						continue
-					}
-					if cr := cells[order[q]]; cr != nil {
-						if v, ok := cr.ratio[x]; ok {
-							vals = append(vals, v)
-						}
+					if q >= 0 && q < len(order) && len(vals) < DriftWindow {
+						add(order[q])
 					}
 				}
 			}
@@ -163,9 +168,15 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 	maps.Copy(out.Cells, r.Cells)
 	d.Lo, d.Hi = 1, 1
 	missing := 0
-	for x := range nRounds {
-		if f, ok := speed(-1, x); mode == DriftRound && ok {
-			d.Lo, d.Hi = min(d.Lo, f), max(d.Hi, f)
+	layers := map[string]bool{}
+	for _, k := range order {
+		if !layers[k.Layer] {
+			layers[k.Layer] = true
+			for x := range nRounds {
+				if f, ok := speed(k.Layer, -1, x); ok {
+					d.Lo, d.Hi = min(d.Lo, f), max(d.Hi, f)
+				}
+			}
 		}
 	}
 	for pos, k := range order {
@@ -177,12 +188,9 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		v := c.Values[unit]
 		adj := make([]float64, len(v))
 		for i, x := range cr.rounds {
-			f, ok := speed(pos, x)
+			f, ok := speed(k.Layer, pos, x)
 			if !ok {
 				missing++
-			}
-			if mode == DriftLocal {
-				d.Lo, d.Hi = min(d.Lo, f), max(d.Hi, f)
 			}
 			adj[i] = v[i] / f
 		}
@@ -193,7 +201,7 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 	}
 	if missing > 0 {
 		d.Lo, d.Hi = 1, 1
-		d.Note = fmt.Sprintf("not applied: %d samples have fewer than %d other codec cells in their round to estimate the machine's speed from", missing, DriftWindow)
+		d.Note = fmt.Sprintf("not applied: %d samples have fewer than %d codec cells in their round to estimate the machine's speed from", missing, DriftWindow)
 		return r, d
 	}
 	d.Applied = true

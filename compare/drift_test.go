@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // swing is a machine whose speed swings ±30% from round to round.
-func swing(round int) float64 { return []float64{1.3, 0.7, 1.3, 0.7, 1.0}[round] }
+func swing(round, _ int) float64 { return []float64{1.3, 0.7, 1.3, 0.7, 1.0}[round] }
 
 // A cell 10% slower in a run whose rounds ran at very different speeds:
 // the drift hides it from the raw samples (half of them are faster than
@@ -47,8 +48,80 @@ func TestDriftWithinRunIsTakenOut(t *testing.T) {
 		if err := WriteText(&out, rep); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(out.String(), "drift within new: MB/s, 5 round(s), ") {
+		if !strings.Contains(out.String(), "drift within new: MB/s, 5 round(s) from -") {
 			t.Errorf("drift %s: the text does not say what was taken out:\n%s", mode, out.String())
+		}
+	}
+}
+
+// wide returns memcpy and n encode cells on one layer, in that order.
+func wide(n int) []fakerun.Cell {
+	cells := []fakerun.Cell{{Key: results.CellKey{Op: results.OpMemcpy, Layer: "go", Codec: "memcpy", Threads: 1}, MBps: 9000}}
+	for i := range n {
+		cells = append(cells, fakerun.Cell{Key: results.CellKey{Op: results.OpEncode, Layer: "go", Codec: "gzip-std", Level: strconv.Itoa(i + 1), Threads: 1},
+			MBps: 50 + 10*float64(i), Comp: 1000, Alloc: 1000})
+	}
+	return cells
+}
+
+// A fast spell of a few seconds falls on a run of cells in two of NEW's
+// rounds, a slowed cell among them: four of its ten samples are faster than
+// BASE's, and the U test cannot tell. Each round's speed cannot take the
+// spell out (it fell on a third of the round's cells); the speed of the
+// neighbouring cells does, and the slowdown is found, alone.
+func TestDriftLocalTakesOutASpell(t *testing.T) {
+	m := wide(30)
+	name := m[15].Key.String()
+	slow := fakerun.With(m, name, func(c *fakerun.Cell) { c.MBps /= 1.1 })
+	spell := func(round, cell int) float64 {
+		if round == 0 && cell >= 10 && cell <= 20 || round == 3 && cell >= 11 && cell <= 21 {
+			return 1.3
+		}
+		return 1
+	}
+	b, n := pair(t, m, slow, fakerun.Options{Seed: 1, Rounds: 5}, fakerun.Options{Seed: 2, Rounds: 5, Speed: spell}, nil)
+	opt := DefaultOptions()
+	for _, mode := range []string{DriftOff, DriftRound} {
+		opt.Drift = mode
+		if rep := mustCompare(t, b, n, opt); slices.Contains(rep.Regressions, name) {
+			t.Errorf("drift %s: the slowdown was found; the test does not test what it says", mode)
+		}
+	}
+	opt.Drift = DriftLocal
+	if rep := mustCompare(t, b, n, opt); !slices.Equal(rep.Regressions, []string{name}) {
+		t.Errorf("drift local: regressions %v, want [%s]", rep.Regressions, name)
+	}
+}
+
+// Each layer is measured in rounds of its own: its round 0 is not another
+// layer's. A layer slow in its round 1 does not move the other layer's
+// round 1.
+func TestDriftRoundsArePerLayer(t *testing.T) {
+	m := append(fakerun.Matrix("go"), fakerun.Matrix("debian")...)
+	speed := func(round, cell int) float64 {
+		if round == 1 && cell < len(m)/2 {
+			return 0.6
+		}
+		return 1
+	}
+	_, n := pair(t, m, m, fakerun.Options{Seed: 1, Rounds: 5}, fakerun.Options{Seed: 2, Rounds: 5, Speed: speed}, nil)
+	for _, mode := range []string{DriftRound, DriftLocal} {
+		adj, d := detrend(n, "MB/s", mode, "new")
+		if !d.Applied || d.Lo > 0.65 {
+			t.Errorf("drift %s: %+v, want applied, the slowest round 0.6", mode, d)
+		}
+		for _, k := range n.Order {
+			if k.Op == results.OpMemcpy {
+				continue
+			}
+			raw, got := n.Cells[k].Values["MB/s"], adj.Cells[k].Values["MB/s"]
+			want := 1.0 // what the sample of round 1 (the third and fourth) was divided by
+			if k.Layer == "go" {
+				want = 0.6
+			}
+			if f := raw[2] / got[2]; math.Abs(f-want) > 0.03 {
+				t.Errorf("drift %s: %s, round 1: divided by %.3f, want %.1f", mode, k, f, want)
+			}
 		}
 	}
 }

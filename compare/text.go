@@ -142,19 +142,19 @@ func mdeText(m *Num) string {
 	return signedPct(float64(*m))
 }
 
-// driftLine describes the drift taken out of one run: "MB/s, 5 rounds
-// from -3.1% to +2.0% of the run's median; divided out".
+// driftLine describes the drift taken out of one run: "MB/s, 5 round(s)
+// from -3.1% to +2.0% of the run's level; each round's divided out".
 func driftLine(d Drift) string {
 	line := fmt.Sprintf("%s, %d round(s)", d.Unit, d.Rounds)
 	if d.Derived {
 		line += " (not recorded: read from the sample index)"
 	}
 	if d.Applied {
-		what := "rounds"
+		how := "each round's"
 		if d.Mode == DriftLocal {
-			what = "samples"
+			how = fmt.Sprintf("the speed of the %d cells measured nearest to each sample in its round", DriftWindow)
 		}
-		line += fmt.Sprintf(", %s from %s to %s of the run's speed; divided out (%s)", what, signedPct(d.Lo-1), signedPct(d.Hi-1), d.Mode)
+		line += fmt.Sprintf(" from %s to %s of the run's level; %s divided out", signedPct(d.Lo-1), signedPct(d.Hi-1), how)
 	}
 	if d.Note != "" {
 		line += "; " + d.Note
