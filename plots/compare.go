@@ -2,10 +2,12 @@ package plots
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
 
+	"zbench/compare"
 	"zbench/results"
 )
 
@@ -21,6 +23,13 @@ type CompareRow struct {
 	// DeltaPct is the change of the corpus-wide median throughput, in
 	// percent of the base.
 	DeltaPct float64 `json:"delta_pct"`
+	// MDEPct is the smallest drop of throughput, in percent (negative),
+	// that zbench compare could have flagged on every layer of the row (the
+	// largest of the layers' MB/s MDEs); NaN, and MDEKnown false, when some
+	// layer could not have shown any (too few samples) or the runs do not
+	// compare.
+	MDEPct   float64 `json:"mde_pct"`
+	MDEKnown bool    `json:"mde_known"`
 	// Faster and Slower count the layers where the new run's samples are
 	// significantly faster or slower (Mann-Whitney U test, p < 0.05, as
 	// benchmath.AssumeNothing compares them); Same counts the rest.
@@ -70,6 +79,7 @@ func compareRuns(base, nr *RunData) Comparison {
 	}
 	cmpn.OnlyNew = len(nr.Layers) - cmpn.Layers
 
+	mdes := mdeByCell(base, nr)
 	type pair struct{ b, n []*Cell }
 	var order []Setting
 	cells := map[Setting]*pair{}
@@ -98,7 +108,13 @@ func compareRuns(base, nr *RunData) Comparison {
 			row.DeltaPct = (an.MBps.Median/ab.MBps.Median - 1) * 100
 		}
 		row.Underpowered = true
+		row.MDEKnown = mdes != nil
 		for i := range p.b {
+			if m, ok := mdes[p.b[i].Key()]; ok && row.MDEKnown {
+				row.MDEPct = min(row.MDEPct, m)
+			} else {
+				row.MDEKnown = false
+			}
 			sb := benchmath.NewSample(slices.Clone(p.b[i].mbps), &benchmath.DefaultThresholds)
 			sn := benchmath.NewSample(slices.Clone(p.n[i].mbps), &benchmath.DefaultThresholds)
 			c := benchmath.AssumeNothing.Compare(sb, sn)
@@ -120,6 +136,27 @@ func compareRuns(base, nr *RunData) Comparison {
 		return cmp.Or(cmp.Compare(opRank(a.Op), opRank(b.Op)), compareSettings(a.Setting, b.Setting))
 	})
 	return cmpn
+}
+
+// mdeByCell runs zbench compare's comparison of the two runs and returns,
+// per cell, its MB/s minimum detectable effect in percent; nil when the
+// runs do not compare (different corpora).
+func mdeByCell(base, nr *RunData) map[results.CellKey]float64 {
+	opt := compare.DefaultOptions()
+	opt.AllowEnv = true // the report shows runs of different machines side by side, and says so
+	rep, err := compare.Compare(compare.FromRecords(base.Dir, base.Env, base.recs), compare.FromRecords(nr.Dir, nr.Env, nr.recs), opt)
+	if err != nil {
+		return nil
+	}
+	out := map[results.CellKey]float64{}
+	for _, c := range rep.Cells {
+		for _, mr := range c.Metrics {
+			if mr.Unit == "MB/s" && mr.MDE != nil && !math.IsNaN(float64(*mr.MDE)) {
+				out[c.Key] = 100 * float64(*mr.MDE)
+			}
+		}
+	}
+	return out
 }
 
 // opRank orders operations as the report shows them.

@@ -288,6 +288,7 @@ type RunData struct {
 	MaxSamples int `json:"max_samples"`
 
 	cells map[results.CellKey]*Cell
+	recs  []results.Record // as read: compare reads them again
 }
 
 // Cell returns the cell with key k, or nil.
@@ -351,7 +352,7 @@ func Summarize(runs []*Run) *Data {
 }
 
 func summarizeRun(r *Run) *RunData {
-	rd := &RunData{Label: r.Label, Dir: r.Dir, Env: r.Env, cells: map[results.CellKey]*Cell{}}
+	rd := &RunData{Label: r.Label, Dir: r.Dir, Env: r.Env, cells: map[results.CellKey]*Cell{}, recs: r.Records}
 	layerIdx := map[string]int{}
 	addLayer := func(rec results.Record) *Layer {
 		i, ok := layerIdx[rec.Layer]

@@ -7,9 +7,9 @@ import (
 )
 
 // TestImportDirection keeps the arrows of DESIGN.md pointing one way:
-// plots reads results, and the evidence computed from them (which reads
-// results only), of zbench's packages; and nothing the runner is built from
-// imports plots or gonum.
+// plots reads results, and the evidence and comparisons computed from them
+// (which read results only), of zbench's packages; and nothing the runner
+// is built from imports plots or gonum.
 func TestImportDirection(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -24,8 +24,8 @@ func TestImportDirection(t *testing.T) {
 		return strings.Fields(string(out))
 	}
 	for _, dep := range list("-deps", "zbench/plots") {
-		if strings.HasPrefix(dep, "zbench/") && dep != "zbench/plots" && dep != "zbench/results" && dep != "zbench/evidence" {
-			t.Errorf("plots depends on %s; it may read results and evidence only", dep)
+		if strings.HasPrefix(dep, "zbench/") && dep != "zbench/plots" && dep != "zbench/results" && dep != "zbench/evidence" && dep != "zbench/compare" {
+			t.Errorf("plots depends on %s; it may read results, evidence and compare only", dep)
 		}
 	}
 	for _, dep := range list("-deps", "zbench/bench/...", "zbench/corpus/...", "zbench/results/...") {
