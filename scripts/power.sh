@@ -38,7 +38,8 @@
 #                   (default zstd-klauspost)
 #   POWER_VARIANTS  flag sets for zbench compare, separated by ';' (default
 #                   one, empty: compare's defaults), e.g.
-#                   ";-drift local;-drift off;-drift off -disjoint"
+#                   ";-drift round;-drift off;-drift off -disjoint" (the
+#                   last is the rule before -drift)
 #   POWER_OUT       output directory (default out/power-<UTC time>)
 #   POWER_REUSE     set: keep the runs already in POWER_OUT (run-N, as aa.sh
 #                   names them: POWER_OUT may be an AA_OUT) and slow-* runs

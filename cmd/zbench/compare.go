@@ -70,7 +70,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
 	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
-	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap (the rule before rounds were taken out; deaf with 10 samples)")
+	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap (the rule before -drift; with 10 samples the intervals hold nearly every sample)")
 	fs.StringVar(&opt.Drift, "drift", opt.Drift, "take the machine's drift within each run out of MB/s and cpu-sec/GB: local (the speed of the 8 cells measured nearest to each sample), round (of its round) or off")
 	sensitivity := percentFlag(opt.Sensitivity)
 	fs.Var(&sensitivity, "sensitivity", "the slowdown every cell should be able to show; the verdict counts the cells that could not")
