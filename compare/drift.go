@@ -167,7 +167,7 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 	out := &Run{Path: r.Path, Env: r.Env, Config: r.Config, Cells: make(map[results.CellKey]*Cell, len(r.Cells)), Order: r.Order, Warnings: r.Warnings}
 	maps.Copy(out.Cells, r.Cells)
 	d.Lo, d.Hi = 1, 1
-	missing := 0
+	missing, adjusted := 0, 0
 	layers := map[string]bool{}
 	for _, k := range order {
 		if !layers[k.Layer] {
@@ -187,22 +187,33 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		c := r.Cells[k]
 		v := c.Values[unit]
 		adj := make([]float64, len(v))
+		ok := true
 		for i, x := range cr.rounds {
-			f, ok := speed(k.Layer, pos, x)
-			if !ok {
-				missing++
+			var f float64
+			if f, ok = speed(k.Layer, pos, x); !ok {
+				break
 			}
 			adj[i] = v[i] / f
+		}
+		if !ok {
+			// Too few cells beside it: the cell is left as measured, all of
+			// its samples alike.
+			missing++
+			continue
 		}
 		nc := *c
 		nc.Values = maps.Clone(c.Values)
 		nc.Values[unit] = adj
 		out.Cells[k] = &nc
+		adjusted++
+	}
+	if adjusted == 0 {
+		d.Lo, d.Hi = 1, 1
+		d.Note = fmt.Sprintf("not applied: no layer has %d codec cells in a round to estimate the machine's speed from", DriftWindow)
+		return r, d
 	}
 	if missing > 0 {
-		d.Lo, d.Hi = 1, 1
-		d.Note = fmt.Sprintf("not applied: %d samples have fewer than %d codec cells in their round to estimate the machine's speed from", missing, DriftWindow)
-		return r, d
+		d.Note = fmt.Sprintf("%d cells left as measured: fewer than %d codec cells of their layer in a round to estimate the machine's speed from", missing, DriftWindow)
 	}
 	d.Applied = true
 	return out, d

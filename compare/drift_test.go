@@ -271,3 +271,20 @@ func TestMinimumDetectableEffect(t *testing.T) {
 		t.Errorf("JSON: cell mde %v, metric mde %s, blind %d; want null, null, %d", back.Cells[2].MDE, back.Cells[2].Metrics[0].MDE, len(back.Blind), len(m)-1)
 	}
 }
+
+// A layer with too few cells to read the machine's speed from is left as
+// measured; the other layers are not held back by it.
+func TestDriftSkipsSmallLayers(t *testing.T) {
+	m := append(fakerun.Matrix("go"), fakerun.Matrix("tiny")[:4]...)
+	_, n := pair(t, m, m, fakerun.Options{Seed: 1, Rounds: 5}, fakerun.Options{Seed: 2, Rounds: 5, Speed: swing}, nil)
+	adj, d := detrend(n, "MB/s", DriftLocal, "new")
+	if !d.Applied || !strings.Contains(d.Note, "4 cells left as measured") {
+		t.Errorf("drift %+v, want applied, 4 cells of the small layer left as measured", d)
+	}
+	for _, k := range n.Order {
+		same := slices.Equal(adj.Cells[k].Values["MB/s"], n.Cells[k].Values["MB/s"])
+		if same != (k.Layer == "tiny") {
+			t.Errorf("%s: left as measured %v", k, same)
+		}
+	}
+}
