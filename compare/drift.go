@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -134,28 +135,51 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 	// and whether it could be estimated: over the whole round (DriftRound,
 	// or pos < 0), or around pos.
 	order := r.Order
+	type roundID struct {
+		layer string
+		x     int
+	}
+	whole := map[roundID]float64{} // the whole round's speed, once known; NaN when unknown
 	speed := func(layer string, pos, x int) (float64, bool) {
 		var vals []float64
 		add := func(k results.CellKey) {
-			if cr := cells[k]; cr != nil && k.Layer == layer {
+			if cr := cells[k]; cr != nil {
 				if v, ok := cr.ratio[x]; ok {
 					vals = append(vals, v)
 				}
 			}
 		}
 		if mode == DriftRound || pos < 0 {
-			for _, k := range order {
-				add(k)
+			id := roundID{layer, x}
+			if f, ok := whole[id]; ok {
+				return f, !math.IsNaN(f)
 			}
-		} else {
-			// The DriftWindow cells nearest to pos in the run's order,
-			// alternating after and before.
-			for step := 1; len(vals) < DriftWindow && (pos-step >= 0 || pos+step < len(order)); step++ {
-				for _, q := range []int{pos + step, pos - step} {
-					if q >= 0 && q < len(order) && len(vals) < DriftWindow {
-						add(order[q])
-					}
+			for _, k := range order {
+				if k.Layer == layer {
+					add(k)
 				}
+			}
+			f := math.NaN()
+			if len(vals) >= DriftWindow {
+				f = median(vals)
+			}
+			whole[id] = f
+			return f, !math.IsNaN(f)
+		}
+		// The DriftWindow cells of the layer nearest to pos in the run's
+		// order (the order they were measured in), alternating after and
+		// before, up to the layer's ends.
+		after, before := true, true
+		for step := 1; len(vals) < DriftWindow && (after || before); step++ {
+			if q := pos + step; after && q < len(order) && order[q].Layer == layer {
+				add(order[q])
+			} else {
+				after = false
+			}
+			if q := pos - step; before && len(vals) < DriftWindow && q >= 0 && order[q].Layer == layer {
+				add(order[q])
+			} else if len(vals) < DriftWindow {
+				before = false
 			}
 		}
 		if len(vals) < DriftWindow {
