@@ -25,7 +25,7 @@ var (
 	// ErrIncompatible means the runs come from different machines (goos,
 	// goarch, cpu, cores, gomaxprocs): their numbers are not comparable.
 	// Options.AllowEnv compares them anyway.
-	ErrIncompatible = errors.New("the runs come from incompatible environments")
+	ErrIncompatible = results.ErrIncompatible
 )
 
 // Directions in which a metric improves.
@@ -305,8 +305,7 @@ func (r *Report) Regressed() bool { return len(r.Regressions) > 0 }
 // given level (0.95 for 95%), as benchstat computes them
 // (benchmath.AssumeNothing).
 func Summarize(vals []float64, confidence float64) (Summary, []error) {
-	s := benchmath.NewSample(slices.Clone(vals), &benchmath.DefaultThresholds)
-	sum := benchmath.AssumeNothing.Summary(s, confidence)
+	sum := results.BenchmathSummary(vals, confidence)
 	return Summary{Median: Num(sum.Center), Lo: Num(sum.Lo), Hi: Num(sum.Hi), Confidence: sum.Confidence, N: len(vals)}, sum.Warnings
 }
 
@@ -349,15 +348,17 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 	}
 
 	var common []results.CellKey
-	for _, k := range base.Order {
-		if _, ok := new.Cells[k]; ok {
+	for _, c := range base.Cells {
+		k := c.Key
+		if new.Cell(k) != nil {
 			common = append(common, k)
 		} else {
 			rep.OnlyBase = append(rep.OnlyBase, k.String())
 		}
 	}
-	for _, k := range new.Order {
-		if _, ok := base.Cells[k]; !ok {
+	for _, c := range new.Cells {
+		k := c.Key
+		if base.Cell(k) == nil {
 			rep.OnlyNew = append(rep.OnlyNew, k.String())
 		}
 	}
@@ -370,25 +371,26 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 	// output inherit the change, which is reported once, on the encode cell.
 	changedEnc := map[encID]bool{}
 	for _, k := range common {
-		if k.Op == results.OpEncode && sizeChanged(base.Cells[k], new.Cells[k]) {
+		if k.Op == results.OpEncode && sizeChanged(base.Cell(k), new.Cell(k)) {
 			changedEnc[encID{k.Layer, k.Codec, k.Level}] = true
 		}
 	}
 	// The samples the tests see: each run's drift within itself taken out.
-	ab, an := base, new
+	vb := view{base, map[string]map[results.CellKey][]float64{}}
+	vn := view{new, map[string]map[results.CellKey][]float64{}}
 	if opt.Drift != DriftOff {
 		for _, u := range ShiftUnits {
 			var d Drift
-			ab, d = detrend(ab, u, opt.Drift, "base")
+			vb.adj[u], d = detrend(base, u, opt.Drift, "base")
 			rep.Drifts = append(rep.Drifts, d)
-			an, d = detrend(an, u, opt.Drift, "new")
+			vn.adj[u], d = detrend(new, u, opt.Drift, "new")
 			rep.Drifts = append(rep.Drifts, d)
 		}
 	}
-	rep.Shifts = shifts(ab, an, common, opt, buildChanges(rep.Changes))
+	rep.Shifts = shifts(vb, vn, common, opt, buildChanges(rep.Changes))
 	rep.Blind = []string{}
 	for _, k := range common {
-		cr := compareCell(sides{base.Cells[k], new.Cells[k], ab.Cells[k], an.Cells[k]}, opt, changedEnc, rep.Shifts)
+		cr := compareCell(sides{base.Cell(k), new.Cell(k), vb, vn}, opt, changedEnc, rep.Shifts)
 		rep.Cells = append(rep.Cells, cr)
 		if cr.Regressed {
 			rep.Regressions = append(rep.Regressions, cr.Cell)
@@ -411,7 +413,7 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 type encID struct{ layer, codec, level string }
 
 func info(r *Run) RunInfo {
-	ri := RunInfo{Path: r.Path, Go: r.Config["go"], Commit: r.Config["zbench-commit"], Cells: len(r.Cells)}
+	ri := RunInfo{Path: r.Path, Go: r.Config[results.KeyGo], Commit: r.Config[results.KeyCommit], Cells: len(r.Cells)}
 	if r.Env != nil {
 		ri.Start = r.Env.Start
 	}
@@ -448,22 +450,13 @@ func pct(f float64) string {
 	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
 }
 
-// Kinds of configuration key.
-func machineKey(k string) bool {
-	switch k {
-	case "goos", "goarch", "cpu", "cores", "gomaxprocs":
-		return true
-	}
-	return false
-}
+// Kinds of configuration key, as results.KindOf defines them: a machine
+// key that differs makes the runs incompatible; build keys are the
+// changes a comparison is about; system keys (os, kernel, governor) and
+// the rest are listed as other differences.
+func machineKey(k string) bool { return results.KindOf(k) == results.KindMachine }
 
-func buildKey(k string) bool {
-	switch k {
-	case "go", "zbench-commit", results.ExtraLibzstd:
-		return true
-	}
-	return strings.HasPrefix(k, "mod-")
-}
+func buildKey(k string) bool { return results.KindOf(k) == results.KindBuild }
 
 // ignoredKey lists keys that differ between runs of one comparison by
 // construction.
@@ -520,12 +513,22 @@ func compareEnv(rep *Report, base, new *Run, opt Options) error {
 		return nil
 	}
 	if !opt.AllowEnv {
-		return fmt.Errorf("%w: %s; numbers from different machines do not compare (-allow-env compares them anyway)",
-			ErrIncompatible, strings.Join(machine, ", "))
+		return &IncompatibleError{Changes: machine}
 	}
 	rep.Warnings = append(rep.Warnings, fmt.Sprintf("the runs come from different machines (%s): differences may be the machine's, not the code's", strings.Join(machine, ", ")))
 	return nil
 }
+
+// An IncompatibleError is Compare's error for runs of different machines
+// (see results.KindMachine); Options.AllowEnv compares them anyway. It is
+// an ErrIncompatible. Changes says how they differ: `goarch amd64 → arm64`.
+type IncompatibleError struct{ Changes []string }
+
+func (e *IncompatibleError) Error() string {
+	return fmt.Sprintf("%v: %s; numbers from different machines do not compare", ErrIncompatible, strings.Join(e.Changes, ", "))
+}
+
+func (e *IncompatibleError) Unwrap() error { return ErrIncompatible }
 
 // layerID is what a run says about one layer.
 type layerID struct {
@@ -537,8 +540,8 @@ type layerID struct {
 
 func layers(r *Run) map[string]*layerID {
 	out := map[string]*layerID{}
-	for _, k := range r.Order {
-		c := r.Cells[k]
+	for _, c := range r.Cells {
+		k := c.Key
 		l := out[k.Layer]
 		if l == nil {
 			l = &layerID{blob: map[string]float64{}}
@@ -550,8 +553,8 @@ func layers(r *Run) map[string]*layerID {
 		if l.diffID == "" {
 			l.diffID = c.DiffID
 		}
-		if c.RawBytes > 0 && (l.raw == 0 || l.rawInexact && !c.rawInexact) {
-			l.raw, l.rawInexact = c.RawBytes, c.rawInexact
+		if c.RawBytes > 0 && (l.raw == 0 || l.rawInexact && !c.RawInexact) {
+			l.raw, l.rawInexact = float64(c.RawBytes), c.RawInexact
 		}
 		if k.Op == results.OpDecodeOriginal {
 			if v := c.Values[results.UnitCompressedB]; len(v) > 0 {
@@ -572,20 +575,12 @@ func Comparable(base, new *Run, allowEnv bool) error {
 	if err := CheckCorpus(base, new); err != nil {
 		return err
 	}
-	for k := range base.Cells {
-		if _, ok := new.Cells[k]; ok {
+	for _, c := range base.Cells {
+		if new.Cell(c.Key) != nil {
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %s and %s have no cell in common", ErrDifferentCorpus, base.Path, new.Path)
-}
-
-// Machine names the machine a run measured on, from the configuration keys
-// that must match for runs to compare: "linux/amd64, Xeon …, 2 cores,
-// gomaxprocs 2".
-func (r *Run) Machine() string {
-	c := r.Config
-	return fmt.Sprintf("%s/%s, %s, %s cores, gomaxprocs %s", c["goos"], c["goarch"], c["cpu"], c["cores"], c["gomaxprocs"])
 }
 
 // CheckCorpus fails with ErrDifferentCorpus when a layer name stands for
@@ -632,16 +627,7 @@ func sameSize(a, b float64, inexact bool) bool {
 
 func sizeChanged(b, n *Cell) bool {
 	vb, vn := b.Values[results.UnitCompressedB], n.Values[results.UnitCompressedB]
-	return len(vb) > 0 && len(vn) > 0 && median(vb) != median(vn)
-}
-
-func median(v []float64) float64 {
-	s := slices.Sorted(slices.Values(v))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return len(vb) > 0 && len(vn) > 0 && results.Median(vb) != results.Median(vn)
 }
 
 // rank orders cell verdicts from worst to best.
@@ -649,7 +635,10 @@ var rank = map[string]int{Failed: 0, Regressed: 1, Changed: 2, BothFail: 3, Wors
 
 // sides are one cell's samples in both runs: as measured, and adjusted for
 // the tests (the drift within each run taken out).
-type sides struct{ b, n, ab, an *Cell }
+type sides struct {
+	b, n   *Cell
+	vb, vn view
+}
 
 func compareCell(c sides, opt Options, changedEnc map[encID]bool, ss []Shift) CellResult {
 	b, n := c.b, c.n
@@ -678,7 +667,7 @@ func compareCell(c sides, opt Options, changedEnc map[encID]bool, ss []Shift) Ce
 			}
 			mr = compareExact(m, vb, vn, opt, inherited)
 		} else {
-			mr = compareStat(m, vb, vn, c.ab.Values[m.Unit], c.an.Values[m.Unit], opt, shiftOf(ss, m.Unit))
+			mr = compareStat(m, vb, vn, c.vb.values(b.Key, m.Unit), c.vn.values(b.Key, m.Unit), opt, shiftOf(ss, m.Unit))
 			if b.Key.Op == results.OpMemcpy {
 				mr.MDE = nil
 				if mr.Regressed {
@@ -729,7 +718,7 @@ func compareExact(m Metric, vb, vn []float64, opt Options, inherited bool) Metri
 }
 
 func exactSummary(v []float64) Summary {
-	m := median(v)
+	m := results.Median(v)
 	return Summary{Median: Num(m), Lo: Num(m), Hi: Num(m), N: len(v)}
 }
 
@@ -767,7 +756,7 @@ func compareStat(m Metric, vb, vn, tb, tn []float64, opt Options, shift float64)
 		}
 	}
 	mr.RawDelta = Num(delta(float64(mr.Base.Median), float64(mr.New.Median)))
-	d := delta(median(tb), median(adj))
+	d := delta(results.Median(tb), results.Median(adj))
 	mr.Delta = Num(d)
 	j := judge(m, tb, adj, p, opt)
 	if j.note != "" {
@@ -803,7 +792,7 @@ type judgement struct {
 // Alpha, NEW's median is worse than BASE's by more than Threshold, and,
 // with Disjoint, the two medians' intervals do not overlap.
 func judge(m Metric, tb, adj []float64, p float64, opt Options) judgement {
-	d := delta(median(tb), median(adj))
+	d := delta(results.Median(tb), results.Median(adj))
 	j := judgement{
 		significant: p < opt.Alpha,
 		worse:       m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0,

@@ -2,7 +2,6 @@ package compare
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -62,8 +61,14 @@ type Drift struct {
 // count, not -min-time, decides.
 func roundsOf(c *Cell, n int, rounds int, derive bool) []int {
 	if !derive {
-		if len(c.Rounds) == n {
-			return c.Rounds
+		var out []int
+		for _, r := range c.Records {
+			if r.Err == "" {
+				out = append(out, r.Round)
+			}
+		}
+		if len(out) == n {
+			return out
 		}
 		return make([]int, n)
 	}
@@ -74,21 +79,39 @@ func roundsOf(c *Cell, n int, rounds int, derive bool) []int {
 	return out
 }
 
-// detrend returns a copy of r whose samples of unit have the machine's
-// drift within the run taken out (see DriftRound and DriftLocal), and
-// what it did. The memcpy row is left out of the estimate but divided like
-// any cell. r is not modified.
-func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
+// A view is a run's samples as the tests see them: the time metrics with
+// the drift within the run taken out, where it was.
+type view struct {
+	run *Run
+	adj map[string]map[results.CellKey][]float64 // by unit, by cell
+}
+
+// values returns cell k's samples of unit as the tests see them.
+func (v view) values(k results.CellKey, unit string) []float64 {
+	if a, ok := v.adj[unit][k]; ok {
+		return a
+	}
+	if c := v.run.Cell(k); c != nil {
+		return c.Values[unit]
+	}
+	return nil
+}
+
+// detrend returns r's samples of unit with the machine's drift within the
+// run taken out (see DriftRound and DriftLocal), by cell, for the cells it
+// adjusted, and what it did. The memcpy row is left out of the estimate
+// but divided like any cell.
+func detrend(r *Run, unit, mode, side string) (map[results.CellKey][]float64, Drift) {
 	d := Drift{Side: side, Unit: unit, Mode: mode}
 	recorded := false
 	for _, c := range r.Cells {
-		if slices.ContainsFunc(c.Rounds, func(x int) bool { return x > 0 }) {
+		if slices.ContainsFunc(c.Records, func(rec results.Record) bool { return rec.Round > 0 }) {
 			recorded = true
 			break
 		}
 	}
 	derive := false
-	configured, _ := strconv.Atoi(r.Config["rounds"])
+	configured, _ := strconv.Atoi(r.Config[results.ExtraRounds])
 	if !recorded && configured > 1 {
 		derive, d.Derived = true, true
 	}
@@ -100,8 +123,10 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 	}
 	cells := map[results.CellKey]*cellRounds{}
 	nRounds := 0
-	for _, k := range r.Order {
-		c := r.Cells[k]
+	order := make([]results.CellKey, len(r.Cells))
+	for i, c := range r.Cells {
+		k := c.Key
+		order[i] = k
 		v := c.Values[unit]
 		if c.Err != "" || len(v) == 0 {
 			continue
@@ -112,7 +137,7 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		for _, x := range rs {
 			nRounds = max(nRounds, x+1)
 		}
-		m := median(v)
+		m := results.Median(v)
 		if k.Op == results.OpMemcpy || m <= 0 {
 			continue
 		}
@@ -121,20 +146,19 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 			by[x] = append(by[x], v[i]/m)
 		}
 		for x, vals := range by {
-			cr.ratio[x] = median(vals)
+			cr.ratio[x] = results.Median(vals)
 		}
 	}
 	d.Rounds = nRounds
 	if nRounds < 2 {
 		d.Note = "one round: nothing to take out"
-		return r, d
+		return nil, d
 	}
 
 	// speed returns the machine's speed in round x of layer (each layer is
-	// measured in rounds of its own) for the cell at position pos of Order,
-	// and whether it could be estimated: over the whole round (DriftRound,
-	// or pos < 0), or around pos.
-	order := r.Order
+	// measured in rounds of its own) for the cell at position pos of
+	// order, and whether it could be estimated: over the whole round
+	// (DriftRound, or pos < 0), or around pos.
 	type roundID struct {
 		layer string
 		x     int
@@ -161,7 +185,7 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 			}
 			f := math.NaN()
 			if len(vals) >= DriftWindow {
-				f = median(vals)
+				f = results.Median(vals)
 			}
 			whole[id] = f
 			return f, !math.IsNaN(f)
@@ -185,11 +209,10 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		if len(vals) < DriftWindow {
 			return 1, false
 		}
-		return median(vals), true
+		return results.Median(vals), true
 	}
 
-	out := &Run{Path: r.Path, Env: r.Env, Config: r.Config, Cells: make(map[results.CellKey]*Cell, len(r.Cells)), Order: r.Order, Warnings: r.Warnings}
-	maps.Copy(out.Cells, r.Cells)
+	out := map[results.CellKey][]float64{}
 	d.Lo, d.Hi = 1, 1
 	missing, adjusted := 0, 0
 	layers := map[string]bool{}
@@ -208,8 +231,7 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 		if cr == nil {
 			continue
 		}
-		c := r.Cells[k]
-		v := c.Values[unit]
+		v := r.Cell(k).Values[unit]
 		adj := make([]float64, len(v))
 		ok := true
 		for i, x := range cr.rounds {
@@ -225,16 +247,13 @@ func detrend(r *Run, unit, mode, side string) (*Run, Drift) {
 			missing++
 			continue
 		}
-		nc := *c
-		nc.Values = maps.Clone(c.Values)
-		nc.Values[unit] = adj
-		out.Cells[k] = &nc
+		out[k] = adj
 		adjusted++
 	}
 	if adjusted == 0 {
 		d.Lo, d.Hi = 1, 1
 		d.Note = fmt.Sprintf("not applied: no layer has %d codec cells in a round to estimate the machine's speed from", DriftWindow)
-		return r, d
+		return nil, d
 	}
 	if missing > 0 {
 		d.Note = fmt.Sprintf("%d cells left as measured: fewer than %d codec cells of their layer in a round to estimate the machine's speed from", missing, DriftWindow)

@@ -31,7 +31,7 @@ func mde(m Metric, tb, adj []float64, opt Options) float64 {
 	if len(tb) == 0 || len(adj) == 0 {
 		return math.NaN()
 	}
-	mb, mn := median(tb), median(adj)
+	mb, mn := results.Median(tb), results.Median(adj)
 	if mb == 0 || mn == 0 || math.IsInf(mb, 0) || math.IsInf(mn, 0) || math.IsNaN(mb) || math.IsNaN(mn) {
 		return math.NaN()
 	}

@@ -71,22 +71,6 @@ type ImageLayer struct {
 	open func() (io.ReadCloser, error)
 }
 
-// Entries are the image's layers to measure: one per layer not skipped,
-// named after the image and the layer index (python-3.12-l3), with the blob's
-// digest and the config's diffID to check.
-func (img *Image) Entries() []Entry {
-	if img.Err != nil {
-		return []Entry{img.errEntry()}
-	}
-	var es []Entry
-	for _, l := range img.Layers {
-		if l.Skip == "" {
-			es = append(es, img.entry(l))
-		}
-	}
-	return es
-}
-
 // errEntry is the one entry of an image that could not be resolved.
 func (img *Image) errEntry() Entry {
 	return Entry{Name: CleanName(img.Name), Origin: img.Source, Layer: errLayer{img.Err}, FromImage: true}

@@ -202,12 +202,6 @@ func imageNameOf(line string) string {
 	return filepath.Base(base)
 }
 
-// Images resolves the list's images and fetches their layers; lines that
-// are not images (files, directories, builtin) are left out.
-func (s *listSource) Images(ctx context.Context) ([]*Image, error) {
-	return s.r.imagesOf(ctx, s)
-}
-
 // Layers returns the layers of every line, each blob once.
 func (s *listSource) Layers(ctx context.Context) ([]Entry, error) {
 	es, err := s.r.Entries(ctx, []Source{s})

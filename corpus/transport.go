@@ -188,13 +188,34 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // ErrInsecure is returned for a request over plain HTTP that zbench refuses:
-// to a registry that is not on loopback, or without -insecure. Typically
-// this indicates a local registry without TLS: add -insecure.
+// to a registry that is not on loopback, or without Options.Insecure.
+// Typically this indicates a local registry without TLS. The error is an
+// *InsecureError, which says which.
 var ErrInsecure = errors.New("plain HTTP refused")
+
+// An InsecureError is a request over plain HTTP refused. It matches
+// ErrInsecure.
+type InsecureError struct {
+	Host string // host[:port] of the request
+	// Loopback is set when the registry is on loopback, where
+	// Options.Insecure would allow plain HTTP; unset, plain HTTP is never
+	// allowed.
+	Loopback bool
+}
+
+func (e *InsecureError) Error() string {
+	if e.Loopback {
+		return fmt.Sprintf("%v to %s", ErrInsecure, e.Host)
+	}
+	return fmt.Sprintf("%v to %s: zbench allows plain HTTP only to a registry on loopback", ErrInsecure, e.Host)
+}
+
+// Is reports whether target is ErrInsecure.
+func (e *InsecureError) Is(target error) bool { return target == ErrInsecure }
 
 // schemeGuard refuses plain HTTP unless insecure is set and the host is on
 // loopback. Note: ggcr falls back to http:// by itself for localhost and
-// private (RFC 1918) addresses; the guard makes -insecure the only way to
+// private (RFC 1918) addresses; the guard makes Options.Insecure the only way to
 // plain HTTP, and only to this machine.
 type schemeGuard struct {
 	inner    http.RoundTripper
@@ -210,9 +231,9 @@ func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		host := req.URL.Hostname()
 		switch {
 		case !isLoopback(host):
-			return nil, fmt.Errorf("%w to %s: zbench allows plain HTTP only to a registry on loopback (with -insecure)", ErrInsecure, req.URL.Host)
+			return nil, &InsecureError{Host: req.URL.Host}
 		case !g.insecure:
-			return nil, fmt.Errorf("%w to %s: use -insecure for a registry on loopback without TLS", ErrInsecure, req.URL.Host)
+			return nil, &InsecureError{Host: req.URL.Host, Loopback: true}
 		}
 	}
 	return g.inner.RoundTrip(req)

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,11 @@ type Params struct {
 	// registry) uses: its decode throughput and CPU are what pull time
 	// and conversion cost are computed from.
 	Decoders map[string]string `json:"decoders"`
+	// MoreLevels says how to measure more zstd levels, for the levels
+	// answer's method ("(-levels zstd-cgo=1-19)" from the command); when
+	// empty the method says "(more zstd-cgo levels)". It is not part of the
+	// JSON.
+	MoreLevels string `json:"-"`
 }
 
 // A Bandwidth is a link speed.
@@ -226,12 +232,17 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	if p.VCPUHourUSD < 0 || p.EgressGBUSD < 0 || math.IsNaN(p.VCPUHourUSD) || math.IsNaN(p.EgressGBUSD) {
 		return nil, errors.New("prices must not be negative")
 	}
+	for _, r := range runs {
+		if r.Env == nil {
+			return nil, fmt.Errorf("%s is a results file: the evidence needs a run directory", r.Path)
+		}
+	}
 	d := index(runs)
 	e := &Evidence{Params: p}
 	for _, r := range runs {
-		e.Runs = append(e.Runs, RunInfo{Dir: r.Dir, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
+		e.Runs = append(e.Runs, RunInfo{Dir: r.Path, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
 			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],
-			Count: r.Env.Extra["count"], Profile: r.Env.Extra["profile"]})
+			Count: r.Env.Extra[results.ExtraCount], Profile: r.Env.Extra[results.ExtraProfile]})
 	}
 	for _, l := range d.layers {
 		e.Layers = append(e.Layers, LayerInfo{Name: l.name, Digest: l.digest, Format: l.format, RawBytes: l.rawBytes, PublishedBytes: l.published})
@@ -283,7 +294,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		e.Storage.perImage(in, excluded)
 	}
 	e.Interop = interop(d)
-	e.Levels = levels(d)
+	e.Levels = levels(d, cmp.Or(p.MoreLevels, "(more zstd-cgo levels)"))
 	e.Determinism = summarizeDeterminism(m)
 	return e, nil
 }
@@ -299,10 +310,17 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 		}
 		runs = append(runs, r)
 	}
+	return FromRuns(runs, detFile, p)
+}
+
+// FromRuns computes the evidence from runs already read, with the
+// determinism matrix of the first run directory that has one (or of
+// detFile when not empty).
+func FromRuns(runs []Run, detFile string, p Params) (*Evidence, error) {
 	var m *results.DeterminismMatrix
 	if detFile == "" {
-		for _, dir := range dirs {
-			path := filepath.Join(dir, results.DeterminismFile)
+		for _, r := range runs {
+			path := filepath.Join(r.Path, results.DeterminismFile)
 			if _, err := os.Stat(path); err == nil {
 				detFile = path
 				break

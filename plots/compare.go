@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"golang.org/x/perf/benchmath"
-
 	"zbench/compare"
 	"zbench/results"
 )
@@ -52,6 +50,9 @@ type Comparison struct {
 	OnlyBase int `json:"only_base,omitempty"`
 	OnlyNew  int `json:"only_new,omitempty"`
 }
+
+// alpha is the level of the report's tests between runs: compare's.
+var alpha = compare.DefaultOptions().Alpha
 
 // Compare compares each run after the first with the first.
 func (d *Data) Compare() []Comparison {
@@ -115,14 +116,12 @@ func compareRuns(base, nr *RunData) Comparison {
 			} else {
 				row.MDEKnown = false
 			}
-			sb := benchmath.NewSample(slices.Clone(p.b[i].mbps), &benchmath.DefaultThresholds)
-			sn := benchmath.NewSample(slices.Clone(p.n[i].mbps), &benchmath.DefaultThresholds)
-			c := benchmath.AssumeNothing.Compare(sb, sn)
-			if len(c.Warnings) == 0 {
+			pv, warns := compare.Test(p.b[i].mbps, p.n[i].mbps, alpha)
+			if len(warns) == 0 {
 				row.Underpowered = false
 			}
 			switch {
-			case c.P >= c.Alpha:
+			case pv >= alpha:
 				row.Same++
 			case p.n[i].MBps.Median > p.b[i].MBps.Median:
 				row.Faster++
@@ -144,7 +143,10 @@ func compareRuns(base, nr *RunData) Comparison {
 func mdeByCell(base, nr *RunData) map[results.CellKey]float64 {
 	opt := compare.DefaultOptions()
 	opt.AllowEnv = true // the report shows runs of different machines side by side, and says so
-	rep, err := compare.Compare(compare.FromRecords(base.Dir, base.Env, base.recs), compare.FromRecords(nr.Dir, nr.Env, nr.recs), opt)
+	if base.run == nil || nr.run == nil {
+		return nil
+	}
+	rep, err := compare.Compare(base.run, nr.run, opt)
 	if err != nil {
 		return nil
 	}

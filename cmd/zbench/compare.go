@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"zbench/compare"
+	"zbench/internal/atomicfile"
 )
 
 const compareAbout = `Compares NEW with BASE cell by cell and exits 1 when NEW is significantly
@@ -142,28 +142,29 @@ func compareRuns(basePath, newPath string, opt compare.Options) (*compare.Report
 	if err != nil {
 		return nil, fmt.Errorf("NEW: %w", err)
 	}
-	return compare.Compare(base, cur, opt)
+	rep, err := compare.Compare(base, cur, opt)
+	var inc *compare.IncompatibleError
+	if errors.As(err, &inc) {
+		return nil, fmt.Errorf("%w (-allow-env compares them anyway)", err)
+	}
+	return rep, err
 }
 
 // writeComparison writes rep as text or JSON to path, "-" being stdout.
-func writeComparison(rep *compare.Report, format, path string, stdout io.Writer) (err error) {
-	w := stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("writing the comparison: %w", err)
+func writeComparison(rep *compare.Report, format, path string, stdout io.Writer) error {
+	write := func(w io.Writer) error {
+		if format == "json" {
+			return compare.WriteJSON(w, rep)
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("writing the comparison: %w", cerr)
-			}
-		}()
-		w = f
+		return compare.WriteText(w, rep)
 	}
-	if format == "json" {
-		return compare.WriteJSON(w, rep)
+	if path == "-" {
+		return write(stdout)
 	}
-	return compare.WriteText(w, rep)
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("writing the comparison: %w", err)
+	}
+	return nil
 }
 
 func isStatMetric(unit string) bool {

@@ -16,6 +16,7 @@ import (
 	"zbench/bench/codecs"
 	"zbench/bench/determinism"
 	"zbench/corpus"
+	"zbench/internal/atomicfile"
 	"zbench/results"
 )
 
@@ -27,6 +28,11 @@ and in io.Copy-sized pieces, and reports whether the bytes (and so the
 digest) stay the same; then compares implementations of a format at matching
 levels (gzip-std vs gzip-klauspost vs gzip-cli -n at level 6, zstd-cgo vs
 zstd-cli at level 3, ...). Nothing is timed.
+
+SOURCEs are as for zbench run, and the layers are named the same way
+(image-lN for the layers of an image): images are pulled into the cache
+first, a layer shared by several images is encoded once, and an image's
+empty layers are skipped.
 
 The matrix is JSON, with the library and program versions it holds for;
 kept as RUNDIR/determinism.json, zbench evidence finds it there. A summary
@@ -46,6 +52,8 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	var maxBytes byteSize = 2 << 30
 	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
+	var src sourceFlags
+	registerSourceFlags(fs, &src)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,33 +87,34 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
+	res, err := src.resolver(stderr, "auto", false)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+		return errUsage
+	}
+	set, err := openSet(ctx, res, fs.Args(), stderr)
+	if err != nil {
+		return err
+	}
 	ms := determinism.NewMeasurer(tasks, opts)
-	used := map[string]bool{}
 	var failed []string
-	for _, a := range fs.Args() {
-		src, err := corpus.Parse(a)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
+	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
+		switch {
+		case err != nil:
+			return err
+		case st.Empty:
+			fmt.Fprintf(stderr, "zbench determinism: layer %s: empty, nothing to encode; skipped\n", st.Entry.Name)
+			continue
+		case st.Err != nil:
+			msg := withFlagAdvice(st.Err)
+			fmt.Fprintf(stderr, "zbench determinism: FAIL %s\n", msg)
+			failed = append(failed, msg)
+			continue
 		}
-		es, err := src.Layers(ctx)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		for _, e := range es {
-			e.Name = corpus.Key(e.Name, used)
-			l, err := corpus.Load(ctx, e, corpus.LoadOptions{MaxBytes: int64(maxBytes)})
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fmt.Fprintf(stderr, "zbench determinism: FAIL %v\n", err)
-				failed = append(failed, err.Error())
-				continue
-			}
-			fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", e.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
-			if err := ms.Add(ctx, determinism.Input{Name: e.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
-				return err
-			}
+		l := st.Layer
+		fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", l.Entry.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
+		if err := ms.Add(ctx, determinism.Input{Name: l.Entry.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+			return err
 		}
 	}
 	m := ms.Matrix()
@@ -231,7 +240,7 @@ func writeJSONTo(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
-	return results.WriteFileAtomic(path, write)
+	return atomicfile.Write(path, write)
 }
 
 func splitComma(s string) []string {

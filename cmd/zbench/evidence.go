@@ -45,6 +45,7 @@ func registerEvidenceFlags(fs *flag.FlagSet, f *evidenceFlags) {
 // wrong it prints on stderr, and returns errUsage.
 func (f *evidenceFlags) params(cmd string, stderr io.Writer) (evidence.Params, error) {
 	p := evidence.DefaultParams()
+	p.MoreLevels = "(-levels zstd-cgo=1-19)"
 	var err error
 	if p.Bandwidths, err = evidence.ParseBandwidths(f.bandwidth); err != nil {
 		fmt.Fprintf(stderr, "zbench %s: -bandwidth: %v\n", cmd, err)

@@ -365,7 +365,7 @@ func TestUsageErrors(t *testing.T) {
 
 // The examples in the package doc must be commands zbench accepts.
 func TestDocExamples(t *testing.T) {
-	src, err := os.ReadFile("main.go")
+	src, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@
 //
 // slow multiplies the wall and CPU time of every sample of the cell by
 // 1+by, leaving everything else as measured, and writes DST with results'
-// own writer (results.Create and WriteCell), so samples.jsonl and
-// results.txt agree as in a real run. tally reads the JSON of zbench
+// own writer (results.WriteRun), so samples.jsonl and results.txt agree as
+// in a real run. tally reads the JSON of zbench
 // compare: of the slowed cells (the one named, or every cell whose timed
 // codec is C), how many regressed; of the other codec cells, how many did.
 // With neither -cell nor -codec every codec cell is untouched (an A/A).
@@ -117,33 +117,15 @@ func slow(src, dst, cell string, by float64) error {
 	if !found {
 		return fmt.Errorf("%s has no measured cell %s", src, cell)
 	}
-	rd, err := results.Create(dst, env, false)
-	if err != nil {
-		return err
-	}
-	var cur []results.Record
-	flush := func() error {
-		if len(cur) == 0 {
-			return nil
-		}
-		err := rd.WriteCell(cur)
-		cur = nil
-		return err
-	}
+	var cells [][]results.Record
 	for _, r := range recs {
-		if len(cur) > 0 && r.Key() != cur[0].Key() {
-			if err := flush(); err != nil {
-				rd.Close()
-				return err
-			}
+		if n := len(cells); n > 0 && cells[n-1][0].Key() == r.Key() {
+			cells[n-1] = append(cells[n-1], r)
+		} else {
+			cells = append(cells, []results.Record{r})
 		}
-		cur = append(cur, r)
 	}
-	if err := flush(); err != nil {
-		rd.Close()
-		return err
-	}
-	return rd.Close()
+	return results.WriteRun(dst, env, cells)
 }
 
 func tally(w io.Writer, path, cell, codec string) error {

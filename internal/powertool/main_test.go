@@ -68,7 +68,7 @@ func TestSlowCellsTally(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := m[5].Key
-	if a, b := fromDir.Cells[k].Values["MB/s"], fromText.Cells[k].Values["MB/s"]; len(a) != len(b) || math.Abs(a[0]/b[0]-1) > 1e-5 {
+	if a, b := fromDir.Cell(k).Values["MB/s"], fromText.Cell(k).Values["MB/s"]; len(a) != len(b) || math.Abs(a[0]/b[0]-1) > 1e-5 {
 		t.Errorf("MB/s from samples.jsonl %v, from results.txt %v", a, b)
 	}
 
