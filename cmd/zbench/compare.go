@@ -27,10 +27,11 @@ counted.
 A machine's speed drifts while a run measures: zbench run visits the cells
 in rounds, and the samples of one round were taken at nearly the same
 moment. So each run's MB/s and cpu-sec/GB samples are first divided by
-their round's machine speed (-drift round: the median over codec cells of
-their samples in that round relative to their medians; -drift local: over
-the 8 cells measured nearest; -drift off). Runs that did not record rounds
-have them read from the sample index and the run's rounds setting.
+the machine's speed when they were taken: -drift local (the default), the
+median over the 8 codec cells of the layer measured nearest in the same
+round of their samples relative to their own medians; -drift round, the
+same over the whole round; -drift off, nothing. Runs that did not record
+rounds have them read from the sample index and the run's rounds setting.
 
 Two runs on one machine, one after the other, differ in every cell by the
 machine's change of speed (other tenants of a virtual machine, frequency).
