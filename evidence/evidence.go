@@ -37,6 +37,9 @@ type Params struct {
 	// empty the method says "(more zstd-cgo levels)". It is not part of the
 	// JSON.
 	MoreLevels string `json:"-"`
+	// Clients are the client profiles (see clients.go) whose pull times
+	// are computed side by side; none for no per-client answer.
+	Clients []Profile `json:"clients,omitempty"`
 }
 
 // A Bandwidth is a link speed.
@@ -96,8 +99,10 @@ func DefaultBandwidths() []Bandwidth {
 	return bs
 }
 
-// DefaultDecoders are the decoders of containerd's pull path: Go's
-// compress/gzip (gzip-std) and klauspost's zstd (zstd-klauspost).
+// DefaultDecoders are Go's compress/gzip (gzip-std) and klauspost's zstd
+// (zstd-klauspost): the decoders of containerd before v2.4 and of Docker
+// when neither igzip nor unpigz is on PATH. The client profiles
+// ([Clients], Params.Clients) say what each client runs today.
 func DefaultDecoders() map[string]string {
 	return map[string]string{"gzip": "gzip-std", "zstd": "zstd-klauspost"}
 }
@@ -178,8 +183,10 @@ type Evidence struct {
 	// they are made of; none when every layer was given as a file.
 	Images []ImageInfo `json:"images,omitempty"`
 
-	Sizes       *Sizes              `json:"sizes"`
-	Pull        *PullTime           `json:"pull_time"`
+	Sizes *Sizes    `json:"sizes"`
+	Pull  *PullTime `json:"pull_time"`
+	// Clients are the pull times per client profile (Params.Clients).
+	Clients     []ClientPull        `json:"clients,omitempty"`
 	Economics   *Economics          `json:"economics"`
 	Storage     *Storage            `json:"storage"`
 	Determinism *DeterminismSummary `json:"determinism"`
@@ -286,6 +293,9 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	e.Images = images(runs)
 	e.Sizes = sizes(d, gzLayers)
 	e.Pull = pullTime(d, gzLayers, p)
+	if len(p.Clients) > 0 {
+		e.Clients = clientPulls(d, p.Clients, p)
+	}
 	e.Economics = economics(d, gzLayers, p)
 	e.Storage = storage(d, gzLayers)
 	if len(e.Images) > 0 {

@@ -17,7 +17,7 @@
 #     each codec cell of NEW and each slowdown in POWER_EFFECTS, it writes a
 #     copy of NEW with that one cell's samples slower (wall and CPU time
 #     times 1+slowdown, written with results' own writer by
-#     internal/powertool), compares BASE with it, and counts whether that
+#     scripts/powertool), compares BASE with it, and counts whether that
 #     cell was flagged and how many of the untouched cells were. Slowdown 0
 #     is the plain comparison (the A/A of aa.sh).
 #   codec: it builds zbench again with -tags zbench_slowcodec and, for each
@@ -89,7 +89,7 @@ log() { printf 'power.sh: %s\n' "$*" >&2; }
 started=$(date +%s)
 
 zb="$out/zbench" tool="$out/powertool"
-(cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench && go build -o "$tool" ./internal/powertool)
+(cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench && go build -o "$tool" ./scripts/powertool)
 if [ "$mode" != inject ]; then
 	(cd "$root" && go build -buildvcs=auto -tags zbench_slowcodec -o "$out/zbench-slow" ./cmd/zbench)
 fi

@@ -16,6 +16,8 @@ command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need_pkgs+=(skopeo)
+# scripts/pull.sh (TestPullScript) writes its OCI layout and reads evidence with jq.
+command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
 # The report's browser test (plots) loads it in headless Chromium; its
 # Recommends bring fonts-liberation, the charts' typeface.
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)

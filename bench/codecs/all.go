@@ -15,7 +15,8 @@ var ErrUnknown = errors.New("unknown codec")
 
 // All returns every codec this build has, in a fixed order: gzip-std,
 // gzip-klauspost, gzip-pgzip, zstd-klauspost, zstd-cgo, then the reference
-// programs zstd-cli, gzip-cli, pigz-cli, igzip-cli and libdeflate-cli.
+// programs zstd-cli, gzip-cli, pigz-cli, igzip-cli and libdeflate-cli, and
+// the clients' decode-only pipe decoders unpigz-pipe and igzip-pipe (pipe.go).
 // zstd-cgo is absent when built without cgo, and each reference program's
 // codec when the program is not on PATH ([MissingPrograms] lists them).
 // The reference programs are opt-in ([OptIn]): a run measures them only
@@ -33,6 +34,8 @@ func All() []bench.Codec {
 		PigzCLI(),
 		IgzipCLI(),
 		LibdeflateCLI(),
+		UnpigzPipe(),
+		IgzipPipe(),
 	} {
 		if c != nil {
 			all = append(all, c)
@@ -85,6 +88,8 @@ func Quick() map[string][]string {
 		PigzCLIName:       {"6"},
 		IgzipCLIName:      {"1", "3"},
 		LibdeflateCLIName: {"1", "6", "12"},
+		UnpigzPipeName:    {}, // decoders only
+		IgzipPipeName:     {},
 	}
 	for _, c := range All() {
 		if ls, ok := cli[c.Name()]; ok {

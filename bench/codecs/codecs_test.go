@@ -44,6 +44,10 @@ func TestConformance(t *testing.T) {
 	for _, c := range all {
 		t.Run(c.Name(), func(t *testing.T) {
 			t.Parallel()
+			if d, ok := c.(codectest.DecodeOnly); ok {
+				codectest.RunDecoder(t, d, all)
+				return
+			}
 			var opts []codectest.Option
 			if o, ok := shortLevels[c.Name()]; ok {
 				opts = append(opts, o)
@@ -109,7 +113,11 @@ func TestCLIErrors(t *testing.T) {
 			// Closing a reader before the end ends the program without
 			// an error: the caller did not want the rest.
 			var enc bytes.Buffer
-			w, err := c.NewWriter(&enc, c.(codecs.Defaulter).DefaultLevel())
+			encoder := c
+			if _, ok := c.(codectest.DecodeOnly); ok {
+				encoder = codecs.GzipStd()
+			}
+			w, err := encoder.NewWriter(&enc, encoder.(codecs.Defaulter).DefaultLevel())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +142,8 @@ func TestCLIErrors(t *testing.T) {
 func TestTable(t *testing.T) {
 	want := []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo"}
 	var optIn []string
-	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI()} {
+	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI(),
+		codecs.UnpigzPipe(), codecs.IgzipPipe()} {
 		if c != nil {
 			optIn = append(optIn, c.Name())
 		}
@@ -158,7 +167,11 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: want a one-line Describe()", c.Name())
 		}
 		def, ok := c.(codecs.Defaulter)
-		if !ok {
+		if _, decodeOnly := c.(codectest.DecodeOnly); decodeOnly {
+			if ok || len(c.Levels()) != 0 {
+				t.Errorf("%s: decode-only, yet it has levels or a default level", c.Name())
+			}
+		} else if !ok {
 			t.Errorf("%s: no DefaultLevel()", c.Name())
 		} else if l, err := bench.LevelByName(c, def.DefaultLevel().Name); err != nil || l != def.DefaultLevel() {
 			t.Errorf("%s: DefaultLevel() = %+v, not one of its levels", c.Name(), def.DefaultLevel())
@@ -277,6 +290,23 @@ func TestZstdWindowLimit(t *testing.T) {
 		r.Close()
 		if err == nil {
 			t.Errorf("%s: 256 MiB window: got %q and no error, want an error", c.Name(), got)
+		}
+	}
+}
+
+// TestPipeArgs checks that the pipe decoders run their program with the
+// arguments containerd and Docker give it.
+func TestPipeArgs(t *testing.T) {
+	if !slices.Equal(codecs.PipeArgs, []string{"-d", "-c"}) {
+		t.Errorf("PipeArgs = %q, want containerd's and Docker's -d -c", codecs.PipeArgs)
+	}
+	for _, c := range []bench.Codec{codecs.UnpigzPipe(), codecs.IgzipPipe()} {
+		if c == nil {
+			continue
+		}
+		want := map[string]string{codecs.UnpigzPipeName: "unpigz", codecs.IgzipPipeName: "igzip"}[c.Name()]
+		if got := filepath.Base(c.(codecs.External).Program()); got != want {
+			t.Errorf("%s runs %s, want %s", c.Name(), got, want)
 		}
 	}
 }

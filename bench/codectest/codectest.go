@@ -438,3 +438,73 @@ func checkLayer(t *testing.T, c bench.Codec, peers []bench.Codec) {
 		checkDecoders(t, "level "+l.Name, enc, raw, append([]bench.Codec{c}, peers...), false)
 	}
 }
+
+// DecodeOnly is a codec that writes nothing: its Levels are empty and its
+// NewWriter fails. A client's external decoder is one (codecs' pipe
+// decoders).
+type DecodeOnly interface {
+	bench.Codec
+	DecodeOnly()
+}
+
+// RunDecoder checks a [DecodeOnly] codec c as [Run] checks a codec's
+// reader: with the encoders among peers of c's format (each at its default
+// level) it decodes empty input, a few bytes, 1 MiB of random data and
+// 4 MiB of [TarLike] data to the same bytes, 256 KiB in small reads through
+// a reader that returns half of what is asked, and [RealLayer]'s tar
+// (skipped when the corpus is absent); it reports an error for a truncated or damaged stream; and
+// NewWriter fails. With no encoder of its format among peers it fails.
+func RunDecoder(t *testing.T, c DecodeOnly, peers []bench.Codec) {
+	t.Helper()
+	badKey := func(s string) bool { return s == "" || strings.ContainsAny(s, "/ =\t\n") }
+	if badKey(c.Name()) || (c.Format() != bench.Gzip && c.Format() != bench.Zstd) || c.Module() == "" || c.Threads() < 1 {
+		t.Fatalf("identity: name %q, format %q, module %q, threads %d: want result keys", c.Name(), c.Format(), c.Module(), c.Threads())
+	}
+	if len(c.Levels()) != 0 {
+		t.Errorf("Levels() = %v: a decode-only codec has none", c.Levels())
+	}
+	if w, err := c.NewWriter(io.Discard, bench.Level{Name: "6", N: 6}); err == nil {
+		w.Close()
+		t.Errorf("NewWriter = nil error: a decode-only codec must refuse to write")
+	}
+	var encoders []bench.Codec
+	for _, p := range peers {
+		if p.Format() == c.Format() && p.Name() != c.Name() && len(p.Levels()) > 0 {
+			encoders = append(encoders, p)
+		}
+	}
+	if len(encoders) == 0 {
+		t.Fatalf("no encoder of %s among the peers to feed %s", c.Format(), c.Name())
+	}
+	for _, e := range encoders {
+		t.Run("from="+e.Name(), func(t *testing.T) {
+			t.Parallel()
+			l := defaultLevel(e)
+			for _, in := range []struct {
+				name string
+				data []byte
+			}{{"empty", nil}, {"few-bytes", fewBytes}, {"random-1MiB", random()}, {"tarlike-4MiB", tarLike()}} {
+				enc, err := encode(e, l, in.data, nil)
+				if err != nil {
+					t.Fatalf("%s: encoding with %s: %v", in.name, e.Name(), err)
+				}
+				checkDecoders(t, in.name, enc, in.data, []bench.Codec{c}, false)
+			}
+			data := medium()
+			enc, err := encode(e, l, data, []int{1, 7, 100, 4093, 65536, 65537, 3})
+			if err != nil {
+				t.Fatalf("encoding with %s: %v", e.Name(), err)
+			}
+			checkDecoders(t, "small reads", enc, data, []bench.Codec{c}, true)
+			checkCorrupt(t, c, enc, data)
+		})
+	}
+	t.Run("layer", func(t *testing.T) {
+		raw := LayerTar(t, RealLayer)
+		enc, err := encode(encoders[0], defaultLevel(encoders[0]), raw, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDecoders(t, "layer", enc, raw, []bench.Codec{c}, false)
+	})
+}

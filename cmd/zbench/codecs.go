@@ -68,6 +68,9 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // levelList shows a codec's levels, marking those of the quick profile.
 func levelList(c bench.Codec, quick []string) string {
+	if len(c.Levels()) == 0 {
+		return "(decodes only)"
+	}
 	var parts []string
 	for _, l := range c.Levels() {
 		name := l.Name

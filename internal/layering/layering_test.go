@@ -15,20 +15,20 @@ import (
 // layers ranks zbench's packages, bottom first. A package may import
 // packages of its own layer or below, never above: the arrows point down.
 //
-//	0  internal/atomicfile                 imports nothing of zbench
+//	0  internal/atomicfile, throttle       import nothing of zbench
 //	1  corpus, results, internal/fakerun   the layers' sources; the run format
 //	2  bench/...                           measuring: codecs, runner, determinism
 //	3  compare, evidence, history, plots   reading runs: analyses and figures
-//	4  cmd/..., internal/powertool         flags, wiring and output
+//	4  cmd/..., scripts/...                flags, wiring and output; script helpers
 var layers = []struct {
 	rank     int
 	prefixes []string
 }{
-	{0, []string{"zbench/internal/atomicfile"}},
+	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle"}},
 	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun"}},
 	{2, []string{"zbench/bench"}},
 	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots"}},
-	{4, []string{"zbench/cmd", "zbench/internal/powertool"}},
+	{4, []string{"zbench/cmd", "zbench/scripts"}},
 }
 
 // forbidden lists imports the layers allow but the design does not: the
