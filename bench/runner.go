@@ -387,6 +387,7 @@ func (r *Runner) warmUp(v *visit, st *cellState, pass func() error) error {
 // the last round). pass does one whole operation; warmUp has run, and
 // each sample starts from st.proto.
 func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func() error) error {
+	pass = slowed(st.proto.Key(), pass)
 	share := func(n int64) int64 { return (n*int64(v.round+1) + int64(v.rounds) - 1) / int64(v.rounds) }
 	wantCount := int(share(int64(r.Opts.Count)))
 	wantTime := time.Duration(share(int64(r.Opts.MinTime)))
@@ -397,6 +398,7 @@ func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func
 		}
 		rec := *st.proto
 		rec.Sample = len(st.recs)
+		rec.Round = v.round
 		rec.Iters = st.iters
 		// Collect garbage left by the last sample outside the clock, so
 		// each sample starts from the same heap.

@@ -333,3 +333,52 @@ func TestHistoryBranch(t *testing.T) {
 		t.Error("the token's header was written to .git/config")
 	}
 }
+
+// scripts/power.sh in both modes at small scale: a slowdown of 400% (five
+// times the time) is caught in every injected cell and in every cell of the
+// really slowed codec, whatever the machine's noise; the trials and the
+// summary are written.
+func TestPowerScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zbench twice and runs it three times (-short)")
+	}
+	dir := t.TempDir()
+	layer := filepath.Join("..", "shared", "corpus", "layers", "alpine-3.20.3-x86_64-minirootfs.tar.gz")
+	if _, err := os.Stat(filepath.Join("..", "..", layer)); err != nil {
+		t.Logf("%s is absent: measuring builtin", layer)
+		layer = "builtin"
+	}
+	code, out := script(t, "power.sh", []string{"POWER_RUNS=2", "POWER_OUT=" + dir, "POWER_MODE=both",
+		"POWER_EFFECTS=4", "POWER_CODECS=gzip-std", "POWER_VARIANTS=;-drift off"},
+		"--", "-codecs", "gzip-std,zstd-klauspost", "-levels", "gzip-std=1 zstd-klauspost=fastest", "-count", "5", layer)
+	if code != 0 && code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5 codec cells: decode-original, and an encode and a decode per codec.
+	for _, want := range []string{
+		"compare flags: (defaults)", "compare flags: -drift off",
+		"inject  0%        2       -                          ", // nothing slowed: the A/A of the two runs
+		"inject  400%      10      10 of 10 (100.0%)",
+		"codec   400%      1       3 of 3 (100.0%)", // gzip-std decodes the blob and its output, and encodes
+		"(first flag set)",
+	} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	trials, err := os.ReadFile(filepath.Join(dir, "trials.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per flag set: 2 A/A, 2 × 5 injected, 1 slowed codec; and a header.
+	if n := strings.Count(string(trials), "\n"); n != 1+2*(2+10+1) {
+		t.Errorf("trials.tsv has %d lines, want %d:\n%s", n, 1+2*(2+10+1), trials)
+	}
+	if code, out := script(t, "power.sh", []string{"POWER_MODE=bogus", "POWER_OUT=" + dir}); code != 2 {
+		t.Errorf("POWER_MODE=bogus: exit %d, want 2\n%s", code, out)
+	}
+}
