@@ -141,16 +141,17 @@ func insertBytes(b []byte, i int, ins []byte) []byte {
 var consoleLine = regexp.MustCompile(`(?m)^.*:CONSOLE[:(].*$`)
 
 // TestReportInBrowser loads a report (two runs, with a layer named like a
-// script) in headless Chromium: no console message of any kind (the page
-// has no script; a message means a blocked request or an error), every
-// chart drawn with a size, nothing wider than a narrow window, and a
-// screenshot kept in the artifact directory.
+// script, and the evidence with digests across versions) in headless
+// Chromium: no console message of any kind (the page has no script; a
+// message means a blocked request or an error), every chart drawn with a
+// size, nothing wider than a narrow window, and a screenshot kept in the
+// artifact directory.
 func TestReportInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test: skipped with -short")
 	}
 	bin := findChromium(t)
-	rep, _ := buildSynth(t, true)
+	rep := buildSynthVersions(t, true) // with the evidence, digests across versions included
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
@@ -234,6 +235,9 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	if r.ScrollWidth > r.InnerWidth+1 {
 		t.Errorf("on a %.0f px window the page scrolls sideways (%.0f px wide)", r.InnerWidth, r.ScrollWidth)
+	}
+	if !strings.Contains(dom, `id="tab-evidence-determinism-versions"`) {
+		t.Error("the page lacks the table of digests across versions")
 	}
 	if strings.Contains(dom, "<script>alert(1)</script>") {
 		t.Error("the layer named <script>alert(1)</script> became an element")
