@@ -141,7 +141,8 @@ func insertBytes(b []byte, i int, ins []byte) []byte {
 var consoleLine = regexp.MustCompile(`(?m)^.*:CONSOLE[:(].*$`)
 
 // TestReportInBrowser loads a report (two runs, with a layer named like a
-// script) in headless Chromium: no console message of any kind (the page
+// script, and the sections of a lazy-pull analysis and of measured pulls)
+// in headless Chromium: no console message of any kind (the page
 // has no script; a message means a blocked request or an error), every
 // chart drawn with a size, nothing wider than a narrow window, and a
 // screenshot kept in the artifact directory.
@@ -150,7 +151,7 @@ func TestReportInBrowser(t *testing.T) {
 		t.Skip("browser test: skipped with -short")
 	}
 	bin := findChromium(t)
-	rep, _ := buildSynth(t, true)
+	rep := buildSynthWith(t, true, Options{Lazy: synthLazy(), Pulls: synthPulls()})
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
@@ -234,6 +235,11 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	if r.ScrollWidth > r.InnerWidth+1 {
 		t.Errorf("on a %.0f px window the page scrolls sideways (%.0f px wide)", r.InnerWidth, r.ScrollWidth)
+	}
+	for _, id := range []string{SectionLazy, SectionPulls} {
+		if !strings.Contains(dom, `id="`+id+`"`) {
+			t.Errorf("the page has no section %s", id)
+		}
 	}
 	if strings.Contains(dom, "<script>alert(1)</script>") {
 		t.Error("the layer named <script>alert(1)</script> became an element")
