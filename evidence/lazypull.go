@@ -294,7 +294,20 @@ func PullsAnswer(p *results.Pulls) Answer {
 	return a
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// itoa is n with its thousands grouped: "2,802,758". Bytes in the
+// lazy-pull tables are exact.
+func itoa(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
 
 // ratio is a/b to two decimals, or "-" when b is zero.
 func ratio(a, b float64) string {

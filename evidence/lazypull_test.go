@@ -68,10 +68,10 @@ func TestLazyAnswer(t *testing.T) {
 		t.Fatalf("%d tables, want overhead, updates, files first (no costs)", len(a.Tables))
 	}
 	over, upd := a.Tables[0], a.Tables[1]
-	if len(over.Rows) != 6 || over.Rows[0][6] != "+3.0%" || over.Rows[0][7] != "40000" || over.Rows[1][9] != "20000" {
+	if len(over.Rows) != 6 || over.Rows[0][6] != "+3.0%" || over.Rows[0][7] != "40,000" || over.Rows[1][9] != "20,000" {
 		t.Errorf("overhead rows: %q", over.Rows)
 	}
-	if len(upd.Rows) != 4 || upd.Rows[0][0] != "alpine-3.18 → alpine-3.20" || upd.Rows[0][4] != "200 of 500" || upd.Rows[0][7] != "1040051" {
+	if len(upd.Rows) != 4 || upd.Rows[0][0] != "alpine-3.18 → alpine-3.20" || upd.Rows[0][4] != "200 of 500" || upd.Rows[0][7] != "1,040,051" {
 		t.Errorf("update rows: %q", upd.Rows)
 	}
 	d := lazyDoc()
@@ -106,6 +106,14 @@ func TestPullsAnswer(t *testing.T) {
 	p.Pulls = p.Pulls[:2]
 	if a := PullsAnswer(p); len(a.Notes) != 0 || !strings.Contains(strings.Join(a.Answer, " "), "within 15%") {
 		t.Errorf("within the limit: %q, notes %q", a.Answer, a.Notes)
+	}
+}
+
+func TestItoa(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 51: "51", 999: "999", 1000: "1,000", 2802758: "2,802,758", -1234567: "-1,234,567"} {
+		if got := itoa(n); got != want {
+			t.Errorf("itoa(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
 

@@ -111,11 +111,14 @@ func TestLazyAndPullsSections(t *testing.T) {
 	}
 	page := buf.String()
 	// The chart is drawn, one labelled point per format and update.
-	if len(fig.svg) == 0 || !bytes.Contains(fig.svg, []byte("alpine-3.20 → alpine-edge")) || !bytes.Contains(fig.svg, []byte("zstd-chunked")) {
+	if len(fig.svg) == 0 || !bytes.Contains(fig.svg, []byte("3.20 → edge")) || !bytes.Contains(fig.svg, []byte("zstd-chunked")) {
 		t.Errorf("the chart is not drawn with its labels and legend")
 	}
-	if n := bytes.Count(fig.svg, []byte("alpine-3.18 → alpine-3.20")); n != 2 {
-		t.Errorf("%d points labelled alpine-3.18 → alpine-3.20, want one per format", n)
+	if n := bytes.Count(fig.svg, []byte("3.18 → 3.20")); n != 2 {
+		t.Errorf("%d points labelled 3.18 → 3.20, want one per format", n)
+	}
+	if !strings.Contains(fig.Caption, "without “alpine-”") {
+		t.Errorf("the caption does not say how labels are shortened: %s", fig.Caption)
 	}
 	if strings.Contains(page, "<b>x</b>") || !strings.Contains(page, "&lt;b&gt;x&lt;/b&gt;") {
 		t.Error("a file name from the analysis is not escaped")
@@ -168,5 +171,72 @@ func TestLazySectionWithEvidenceAndNoUpdate(t *testing.T) {
 	}
 	if !found {
 		t.Error("no note in place of the chart")
+	}
+}
+
+func TestLazyNames(t *testing.T) {
+	doc := func(names ...string) *lazydoc.Document {
+		d := &lazydoc.Document{Report: &lazydoc.Report{}}
+		for _, n := range names {
+			d.Overheads = append(d.Overheads, lazydoc.Overhead{Layer: n, Format: "estargz"})
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		names []string
+		want  []string
+		cut   string
+	}{
+		{[]string{"alpine-3.12.12-x86_64-minirootfs", "alpine-3.18.9-x86_64-minirootfs", "alpine-edge-20240923-x86_64-minirootfs"},
+			[]string{"3.12.12", "3.18.9", "edge-20240923"}, "“alpine-” and “-x86_64-minirootfs”"},
+		// Cut at separators only: "v10" and "v12" keep their "v1".
+		{[]string{"app-v10", "app-v12"}, []string{"v10", "v12"}, "“app-”"},
+		{[]string{"a", "a-b"}, []string{"a", "a-b"}, ""},
+		{[]string{"one"}, []string{"one"}, ""},
+	} {
+		short, cut := lazyNames(doc(tc.names...))
+		for i, n := range tc.names {
+			if short[n] != tc.want[i] {
+				t.Errorf("%q: %s → %q, want %q", tc.names, n, short[n], tc.want[i])
+			}
+		}
+		if cut != tc.cut {
+			t.Errorf("%q: cut %q, want %q", tc.names, cut, tc.cut)
+		}
+	}
+}
+
+// Two formats' points of one update that coincide share one label.
+func TestLazyChartSharedLabel(t *testing.T) {
+	d := synthLazy()
+	var prio []lazydoc.Update
+	for _, u := range d.Updates {
+		if u.Format == "estargz" {
+			u.Format = "estargz-prio"
+			u.ChunkBytes += 100
+			prio = append(prio, u)
+		}
+	}
+	d.Updates = append(d.Updates, prio...)
+	for _, o := range d.Overheads {
+		if o.Format == "estargz" {
+			o.Format = "estargz-prio"
+			o.Bytes += 100
+			d.Overheads = append(d.Overheads, o)
+		}
+	}
+	p, err := LazyChart(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteSVG(&buf, p, 5*72, 3.5*72); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(buf.Bytes(), []byte("3.18 → 3.20")); n != 2 {
+		t.Errorf("%d labels 3.18 → 3.20, want 2: estargz-prio's point shares estargz's", n)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("estargz-prio")) {
+		t.Error("no legend entry for estargz-prio")
 	}
 }
