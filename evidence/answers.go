@@ -49,12 +49,19 @@ type Table struct {
 // Answers returns the evidence as one Answer per question, in the order
 // the report shows them: size, pull time, recompression economics,
 // publishing both, determinism, interop, levels; with client profiles, the
-// pull time per client after pull time.
+// pull time per client after pull time; with measured pulls (scripts/pull.sh)
+// and a lazy-pull analysis (zbench lazy), their answers last.
 func (e *Evidence) Answers() []Answer {
 	as := []Answer{e.sizeAnswer(), e.pullAnswer(), e.economicsAnswer(), e.storageAnswer(),
 		e.determinismAnswer(), e.interopAnswer(), e.levelsAnswer()}
 	if len(e.Clients) > 0 {
 		as = slices.Insert(as, 2, e.clientAnswer())
+	}
+	if e.MeasuredPulls != nil {
+		as = append(as, PullsAnswer(e.MeasuredPulls))
+	}
+	if e.Lazy != nil {
+		as = append(as, LazyAnswer(e.Lazy))
 	}
 	for i := range as {
 		as[i].Source = e

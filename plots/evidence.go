@@ -36,6 +36,9 @@ func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 			"zbench evidence writes all of it as JSON.",
 	}}
 	for _, a := range e.Answers() {
+		if a.ID == evidence.LazyAnswerID || a.ID == evidence.PullsAnswerID {
+			continue // sections of their own (Options.Lazy, Options.Pulls)
+		}
 		s.Blocks = append(s.Blocks, Block{Heading: a.Question})
 		for _, p := range a.Answer {
 			s.Blocks = append(s.Blocks, Block{Text: p})

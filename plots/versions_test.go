@@ -65,7 +65,7 @@ func evidenceWithVersions(t testing.TB, dirs []string) *evidence.Evidence {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e, err := evidence.Load(dirs, det, evidence.DefaultParams())
+	e, err := evidence.Load(dirs, evidence.Sources{Determinism: det}, evidence.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
