@@ -171,7 +171,7 @@ func TestReportLazyAndPulls(t *testing.T) {
 	// A -lazy file that is missing is an error naming it.
 	missing := filepath.Join(dir, "none.json")
 	code, _, stderr = zbench(t, context.Background(), "report", "-o", filepath.Join(dir, "x.html"), "-lazy", missing, run)
-	if code != 1 || !strings.Contains(stderr, "none.json") {
+	if code != exitUsage || !strings.Contains(stderr, "none.json") {
 		t.Errorf("report -lazy missing: exit %d, %s", code, stderr)
 	}
 }
