@@ -439,6 +439,7 @@ func readSamples(path string) (samples, error) {
 		lines = append(lines, cur)
 	}
 	cut := map[CellKey]bool{}
+	s.recs, s.lines = recs[:0], lines[:0] // kept in place: index ≤ i
 	for i, r := range recs {
 		k := r.Key()
 		if count[k] < want[k] {
