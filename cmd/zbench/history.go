@@ -57,7 +57,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 0, "", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "NAME", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		opt.Threshold = float64(threshold)
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -247,4 +247,17 @@ func dashIfEmpty(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// openStore opens the history store at dir, telling on stderr what Open
+// had to repair (an index rebuilt from the runs).
+func openStore(dir string, stderr io.Writer) (*history.Store, error) {
+	st, err := history.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range st.Warnings() {
+		fmt.Fprintf(stderr, "zbench history: warning: %v\n", w)
+	}
+	return st, nil
 }
