@@ -11,9 +11,9 @@ import (
 // Limits on what ReadRun and Load read, so that a damaged or hostile run
 // (a results.txt of a million lines, one cell with a million samples, a
 // NaN) fails with a clear error instead of taking the reader's memory or
-// time. Each is far above what a real run writes: a full-profile run of the
-// default corpus at -count 10 has about 20,000 cells, 200,000 samples and
-// a samples.jsonl under 100 MB.
+// time. Each is far above what a real run writes: by estimate, a
+// full-profile run of the default corpus at -count 10 has about 20,000
+// cells, 200,000 samples and a samples.jsonl under 100 MB.
 const (
 	// MaxRunFileBytes is the largest results.txt or samples.jsonl read.
 	MaxRunFileBytes = 256 << 20
