@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -169,5 +172,34 @@ func TestFetchSmallLimits(t *testing.T) {
 	_, err := r.fetchSmall(context.Background(), nil, name.MustParseReference("localhost/x:1").Context(), h, MaxSmallBlob+1, false)
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("fetchSmall of a %d-byte descriptor: %v, want ErrTooLarge before any request", MaxSmallBlob+1, err)
+	}
+}
+
+// A manifest whose size differs from the size its index gives fails with
+// ErrSizeMismatch.
+func TestManifestSizeChecked(t *testing.T) {
+	fr := newFaultyRegistry(t)
+	img := imageOf(t, "linux/amd64", layerOf(t, gzipOf(t, tarOf(t, "a", "b")), types.OCILayer))
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	ref := fr.pushIndex("multi:latest", idx)
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.Manifests[0].Size += 100 // the index lies about its child's size
+	body, err := json.Marshal(im)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr.inject("/manifests/latest", 100, func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Type", string(types.OCIImageIndex))
+		w.Write(body)
+		return true
+	})
+	r, _ := testResolver(t, Options{})
+	_, err = entriesFor(t, r, ref)
+	if !errors.Is(err, ErrSizeMismatch) || !strings.Contains(err.Error(), im.Manifests[0].Digest.String()) {
+		t.Fatalf("entries: %v, want ErrSizeMismatch naming the manifest", err)
 	}
 }

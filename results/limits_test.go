@@ -178,3 +178,20 @@ func TestLoadRefusesAbsurdRecords(t *testing.T) {
 		}
 	})
 }
+
+// A results.txt of more than MaxCells cells is refused at the first line
+// past the limit (about 18 MB: not with -short).
+func TestReadRunMaxCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads an 18 MB results.txt")
+	}
+	var b strings.Builder
+	for i := range MaxCells + 1 {
+		fmt.Fprintf(&b, "BenchmarkEncode/layer=l%d/codec=gzip-std/level=6/threads=1-2 1 3e+08 ns/op 300 MB/s\n", i)
+	}
+	path := writeText(t, b.String())
+	_, err := ReadRun(path)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf(":%d: more than %d cells", MaxCells+7, MaxCells)) {
+		t.Fatalf("ReadRun: %v, want more than %d cells at line %d", err, MaxCells, MaxCells+7)
+	}
+}
