@@ -18,10 +18,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// endless answers with prefix then zeros, up to total bytes, for as long as
+// overlongBody answers with prefix then zeros, up to total bytes, for as long as
 // the client reads; with chunked set it sends no Content-Length. sent counts
 // the bytes the server managed to write.
-func endless(prefix []byte, total int64, chunked bool, sent *atomic.Int64) fault {
+func overlongBody(prefix []byte, total int64, chunked bool, sent *atomic.Int64) fault {
 	return func(w http.ResponseWriter, r *http.Request) bool {
 		if !chunked {
 			w.Header().Set("Content-Length", itoa(int(total)))
@@ -42,9 +42,9 @@ func endless(prefix []byte, total int64, chunked bool, sent *atomic.Int64) fault
 	}
 }
 
-// written is how many bytes the resolver wrote to ingest files: each
+// bytesWritten is how many bytes the resolver wrote to ingest files: each
 // EventBytes follows a write.
-func (r *recorder) written() int64 {
+func (r *recorder) bytesWritten() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var n int64
@@ -79,7 +79,7 @@ func TestBlobStopsAtDescriptorSize(t *testing.T) {
 			ref := fr.push("img:1", imageOf(t, "linux/amd64", l))
 			d, _ := l.Digest()
 			var sent atomic.Int64
-			fr.inject("/blobs/"+d.String(), 100, endless(tc.prefix, huge, tc.chunked, &sent))
+			fr.inject("/blobs/"+d.String(), 100, overlongBody(tc.prefix, huge, tc.chunked, &sent))
 			cache := t.TempDir()
 			r, rec := testResolver(t, Options{CacheDir: cache})
 			entries, err := entriesFor(t, r, ref)
@@ -90,7 +90,7 @@ func TestBlobStopsAtDescriptorSize(t *testing.T) {
 			if !errors.Is(err, ErrSizeMismatch) || !strings.Contains(err.Error(), entries[0].Name) || !strings.Contains(err.Error(), "layer 0") {
 				t.Fatalf("Load: %v, want ErrSizeMismatch naming the layer", err)
 			}
-			if w := rec.written(); w > int64(len(blob)) {
+			if w := rec.bytesWritten(); w > int64(len(blob)) {
 				t.Errorf("%d bytes written to ingest/ for a %d-byte blob (the server sent %d)", w, len(blob), sent.Load())
 			}
 			if n := fr.requests("/blobs/" + d.String()); n != 1 {
@@ -152,7 +152,7 @@ func TestConfigStopsAtDescriptorSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sent atomic.Int64
-	fr.inject("/blobs/"+cd.String(), 100, endless(nil, 100<<20, true, &sent))
+	fr.inject("/blobs/"+cd.String(), 100, overlongBody(nil, 100<<20, true, &sent))
 	r, _ := testResolver(t, Options{})
 	_, err = entriesFor(t, r, ref)
 	if !errors.Is(err, ErrSizeMismatch) || !strings.Contains(err.Error(), cd.String()) {
