@@ -223,9 +223,10 @@ func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller,
 	return w.commit(j.size)
 }
 
-// MaxSmallBlob is the largest manifest or image config fetched. A config
-// is a few kilobytes, a manifest of a hundred layers about 20 KB.
-const MaxSmallBlob = 4 << 20
+// MaxSmallBlob is the largest manifest or image config fetched by digest.
+// A config is a few KiB (a long history some hundred KiB), a manifest of a
+// hundred layers about 20 KB.
+const MaxSmallBlob = 8 << 20
 
 // fetchSmall downloads a manifest or config blob whose descriptor gives
 // size (negative: unknown), retrying as blobs are. It reads at most size
