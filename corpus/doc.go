@@ -22,7 +22,11 @@
 //     downloads the missing layer blobs into the Cache (fetch.go, into
 //     cache.go's OCI image layout, every blob verified before it is renamed
 //     into place), each blob once for all images, Options.Jobs at a time,
-//     with retries (retry.go for a blob, transport.go for a request).
+//     with retries (retry.go for a blob, transport.go for a request). A
+//     download never writes more than the descriptor's size (or
+//     Options.MaxBlobBytes when it gives none): more bytes fail it with
+//     ErrSizeMismatch, not retried; configs are read up to their
+//     descriptor's size, at most MaxSmallBlob.
 //     Resolver.Resolve (and Open) does both for a run, lists each blob once,
 //     and names layers image-lN. Options and progress Events are in
 //     options.go, the Resolver itself in resolver.go, the check that a

@@ -50,6 +50,12 @@ var (
 	// bytes have been produced.
 	ErrTooLarge = errors.New("layer larger than the memory limit")
 
+	// ErrSizeMismatch is returned when a registry sends more bytes for a
+	// blob, manifest or config than its descriptor gives, or a manifest or
+	// config of another size. The download stops at the descriptor's size,
+	// and it is not retried: the registry or the manifest is wrong.
+	ErrSizeMismatch = errors.New("blob size differs from its descriptor")
+
 	// ErrUnsupportedSource is returned by Parse for a SOURCE whose transport
 	// zbench knows of but does not read (oci-archive:, dir:,
 	// docker-daemon:, containers-storage:, a URL).

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -107,10 +109,18 @@ func (r *Resolver) Fetch(ctx context.Context, images []*Image) error {
 	return ctx.Err()
 }
 
-// fetchBlob downloads one layer blob into the cache, with retries.
+// fetchBlob downloads one layer blob into the cache, with retries. A blob
+// whose descriptor declares more than Options.MaxBlobBytes is not
+// requested.
 func (r *Resolver) fetchBlob(ctx context.Context, c *Cache, p *remote.Puller, j *blobJob) error {
 	start := time.Now()
 	r.emit(Event{Kind: EventStart, Image: j.image, Digest: j.digest, Size: j.size})
+	if max := r.opts.MaxBlobBytes; max > 0 && j.size > max {
+		err := fmt.Errorf("fetching blob %s of %s (%s): %w: its descriptor gives %d bytes, more than the %d allowed",
+			j.digest, j.image, j.layerNames(), ErrTooLarge, j.size, max)
+		r.emit(Event{Kind: EventDone, Image: j.image, Digest: j.digest, Size: j.size, Elapsed: time.Since(start), Err: err})
+		return err
+	}
 	err := r.retryBlob(ctx, j.digest, func(ctx context.Context) error {
 		if c.Has(j.digest, j.size) { // another process, or an earlier attempt
 			return nil
@@ -129,9 +139,41 @@ func (r *Resolver) fetchBlob(ctx context.Context, c *Cache, p *remote.Puller, j 
 	return err
 }
 
+// layerNames names the layers a blob job is for: "layer 3", "layers 1, 4".
+func (j *blobJob) layerNames() string {
+	idx := make([]string, len(j.layers))
+	for i, l := range j.layers {
+		idx[i] = strconv.Itoa(l.Index)
+	}
+	if len(idx) == 1 {
+		return "layer " + idx[0]
+	}
+	return "layers " + strings.Join(idx, ", ")
+}
+
+// blobLimit is how many bytes a blob of a descriptor's size may have: the
+// size, or when the descriptor gives none (negative), Options.MaxBlobBytes
+// (no limit when that is 0 too).
+func (r *Resolver) blobLimit(size int64) int64 {
+	switch {
+	case size >= 0:
+		return size
+	case r.opts.MaxBlobBytes > 0:
+		return r.opts.MaxBlobBytes
+	}
+	return math.MaxInt64
+}
+
+// minProgress is how many bytes a blob download must receive (or all that is
+// left of it) within each Retry.Stall: 64 KiB in the default 30 s is about
+// 2 KB/s.
+const minProgress = 64 << 10
+
 // downloadOnce makes one attempt at a blob: streams it into an ingest file,
-// aborting if no byte arrives for Retry.Stall, and commits it if its size
-// and digest are right.
+// aborting if less than minProgress bytes arrive within Retry.Stall, and commits it if its size
+// and digest are right. It never writes more than the descriptor's size
+// (see blobLimit): a server that sends more fails the attempt with
+// ErrSizeMismatch, which is not retried.
 func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller, j *blobJob, got *int64) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -151,11 +193,26 @@ func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller,
 		return err
 	}
 	defer w.abort()
+	limit := r.blobLimit(j.size)
 	buf := make([]byte, 256<<10)
+	// The stall timer is reset only by progress: minProgress bytes, or
+	// what is left of the blob, within Retry.Stall. A byte now and then
+	// (a slow drip) does not keep a download alive.
+	var since int64
 	for {
 		n, rerr := rc.Read(buf)
 		if n > 0 {
-			stall.Reset(r.opts.Retry.Stall)
+			since += int64(n)
+			if need := min(minProgress, max(limit-w.n-int64(n), 1)); since >= need {
+				stall.Reset(r.opts.Retry.Stall)
+				since = 0
+			}
+			if int64(n) > limit-w.n {
+				// Write nothing past the limit: the file holds at most
+				// limit bytes when it is removed.
+				return fmt.Errorf("blob %s (%s): %w: the registry sent more than %d bytes",
+					j.digest, j.layerNames(), ErrSizeMismatch, limit)
+			}
 			if _, err := w.Write(buf[:n]); err != nil {
 				return err
 			}
@@ -167,7 +224,7 @@ func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller,
 		}
 		if rerr != nil {
 			if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
-				return fmt.Errorf("%w: no data for %v", errStalled, r.opts.Retry.Stall)
+				return fmt.Errorf("%w: less than %d bytes in %v", errStalled, minProgress, r.opts.Retry.Stall)
 			}
 			if errors.Is(rerr, ErrDigestMismatch) || strings.Contains(rerr.Error(), "error verifying") {
 				// ggcr's verify reader checks the digest at EOF
@@ -179,19 +236,56 @@ func (r *Resolver) downloadOnce(ctx context.Context, c *Cache, p *remote.Puller,
 	return w.commit(j.size)
 }
 
-// fetchSmall downloads a manifest or config blob, retrying as blobs are.
-func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.Repository, h v1.Hash, manifest bool) ([]byte, error) {
+// MaxSmallBlob is the largest manifest or image config fetched by digest.
+// A config is a few KiB (a long history some hundred KiB), a manifest of a
+// hundred layers about 20 KB.
+const MaxSmallBlob = MaxConfigBytes
+
+// fetchSmall downloads a manifest or config blob whose descriptor gives
+// size (negative: unknown), retrying as blobs are. It reads at most size
+// bytes (and at most MaxSmallBlob): a blob that is larger fails with
+// ErrSizeMismatch or ErrTooLarge, which are not retried.
+func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.Repository, h v1.Hash, size int64, manifest bool) ([]byte, error) {
+	what := "config"
+	if manifest {
+		what = "manifest"
+	}
+	if size > MaxSmallBlob {
+		return nil, fmt.Errorf("%s %s: %w: its descriptor gives %d bytes, more than the %d a %s may have", what, h, ErrTooLarge, size, MaxSmallBlob, what)
+	}
+	limit := int64(MaxSmallBlob)
+	if size >= 0 {
+		limit = size
+	}
+	// tooMuch fails a blob larger than it may be, which is not retried.
+	tooMuch := func(b []byte) error {
+		switch {
+		case int64(len(b)) <= limit:
+			return nil
+		case size >= 0:
+			return fmt.Errorf("%s %s: %w: the registry sent more than the %d bytes of its descriptor", what, h, ErrSizeMismatch, size)
+		}
+		return fmt.Errorf("%s %s: %w: more than %d bytes", what, h, ErrTooLarge, limit)
+	}
 	var b []byte
 	err := r.retryBlob(ctx, h, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Retry.Small,
 			fmt.Errorf("%w: blob %s: no whole answer in %v", ErrRegistryLimit, h, r.opts.Retry.Small))
 		defer cancel()
 		if manifest {
+			// ggcr reads at most 100 MiB of a manifest; the size is
+			// checked once it is in memory.
 			desc, err := p.Get(ctx, repo.Digest(h.String()))
 			if err != nil {
 				return err
 			}
 			b = desc.Manifest
+			if err := tooMuch(b); err != nil {
+				return err
+			}
+			if size >= 0 && int64(len(b)) != size {
+				return fmt.Errorf("%s %s: %w: got %d bytes, its descriptor gives %d", what, h, ErrSizeMismatch, len(b), size)
+			}
 			return nil // ggcr checks a manifest fetched by digest
 		}
 		l, err := p.Layer(ctx, repo.Digest(h.String()))
@@ -203,15 +297,15 @@ func (r *Resolver) fetchSmall(ctx context.Context, p *remote.Puller, repo name.R
 			return err
 		}
 		defer rc.Close()
-		b, err = io.ReadAll(io.LimitReader(rc, MaxConfigBytes+1))
+		b, err = io.ReadAll(io.LimitReader(rc, limit+1))
 		if err != nil {
 			if cause := context.Cause(ctx); errors.Is(cause, ErrRegistryLimit) {
 				return cause
 			}
 			return err
 		}
-		if len(b) > MaxConfigBytes {
-			return fmt.Errorf("%w: blob %s: more than %d bytes", ErrRegistryLimit, h, MaxConfigBytes)
+		if err := tooMuch(b); err != nil {
+			return err
 		}
 		if got := sha256Hash(b); got != h {
 			return fmt.Errorf("blob %s: %w: the bytes received hash to %s", h, ErrDigestMismatch, got)

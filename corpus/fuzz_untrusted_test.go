@@ -76,7 +76,7 @@ func FuzzManifest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		get := func(_ context.Context, h v1.Hash, isManifest bool) ([]byte, error) {
+		get := func(_ context.Context, h v1.Hash, _ int64, isManifest bool) ([]byte, error) {
 			if isManifest {
 				return manifest, nil // an index whose child is itself, as deep as allowed
 			}

@@ -91,7 +91,7 @@ func (s *layoutSource) resolve(ctx context.Context) ([]*Image, error) {
 	if len(descs) == 0 {
 		return nil, fmt.Errorf("source %q: %w: no image named %q in %s (it names: %s)", s.arg, ErrNotFound, s.ref, s.dir, strings.Join(names, ", "))
 	}
-	get := func(_ context.Context, h v1.Hash, _ bool) ([]byte, error) { return readBlobFile(s.dir, h) }
+	get := func(_ context.Context, h v1.Hash, _ int64, _ bool) ([]byte, error) { return readBlobFile(s.dir, h) }
 	local := func(h v1.Hash, size int64) (string, bool) {
 		p := filepath.Join(s.dir, "blobs", h.Algorithm, h.Hex)
 		fi, err := os.Stat(p)

@@ -42,6 +42,11 @@ type Options struct {
 	// Offline forbids every network request: images must be in the cache
 	// by digest (a lock file fetched before), and Probe says so.
 	Offline bool
+	// MaxBlobBytes is the largest layer blob downloaded: a blob whose
+	// descriptor declares more is not requested, and one whose descriptor
+	// gives no size stops there. 0 means no limit beyond the descriptor's
+	// size, at which every download stops.
+	MaxBlobBytes int64
 	// VerifyCached re-hashes layer blobs found in the cache (zbench fetch
 	// does; run leaves it to Load, which hashes every blob it loads).
 	VerifyCached bool

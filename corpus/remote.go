@@ -147,11 +147,11 @@ func (r *Resolver) resolveRemote(ctx context.Context, s *remoteSource) (*Image, 
 	if err := c.PutBytes(desc.Digest, desc.Manifest); err != nil {
 		return nil, fmt.Errorf("fetching %q: %w", s.arg, err)
 	}
-	get := func(ctx context.Context, h v1.Hash, manifest bool) ([]byte, error) {
+	get := func(ctx context.Context, h v1.Hash, size int64, manifest bool) ([]byte, error) {
 		if b, err := c.ReadBlob(h); err == nil {
 			return b, nil
 		}
-		b, err := r.fetchSmall(ctx, p, repo, h, manifest)
+		b, err := r.fetchSmall(ctx, p, repo, h, size, manifest)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +181,7 @@ func pinnedRef(repo, tag string, digest v1.Hash) string {
 
 // blobGetter returns a manifest or config blob by digest; manifest says
 // which (registries serve them at different endpoints).
-type blobGetter func(ctx context.Context, h v1.Hash, manifest bool) ([]byte, error)
+type blobGetter func(ctx context.Context, h v1.Hash, size int64, manifest bool) ([]byte, error)
 
 // localBlob returns the path of a blob that is on disk with size bytes.
 type localBlob func(h v1.Hash, size int64) (string, bool)
@@ -193,7 +193,7 @@ func inCache(c *Cache) localBlob {
 
 // cacheOnly gets blobs from the cache only.
 func cacheOnly(c *Cache) blobGetter {
-	return func(_ context.Context, h v1.Hash, _ bool) ([]byte, error) { return c.ReadBlob(h) }
+	return func(_ context.Context, h v1.Hash, _ int64, _ bool) ([]byte, error) { return c.ReadBlob(h) }
 }
 
 // fillImage fills img from the manifest or index b (digest h): picks the
@@ -218,7 +218,7 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 		if err != nil {
 			return fmt.Errorf("index %s: %w", h, err)
 		}
-		cb, err := get(ctx, child.Digest, true)
+		cb, err := get(ctx, child.Digest, child.Size, true)
 		if err != nil {
 			return fmt.Errorf("manifest %s for %s: %w", child.Digest, r.opts.Platform, classify(err))
 		}
@@ -235,7 +235,7 @@ func (r *Resolver) fillImage(ctx context.Context, img *Image, b []byte, h v1.Has
 		return err
 	}
 	img.Digest, img.mediaType, img.size = h, mt, int64(len(b))
-	cb, err := get(ctx, m.Config.Digest, false)
+	cb, err := get(ctx, m.Config.Digest, m.Config.Size, false)
 	if err != nil {
 		return fmt.Errorf("config %s: %w", m.Config.Digest, classify(err))
 	}

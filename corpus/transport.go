@@ -29,8 +29,9 @@ type RetryPolicy struct {
 	Initial       time.Duration // first wait (default 500ms)
 	Max           time.Duration // longest wait from backoff (default 20s)
 	MaxRetryAfter time.Duration // longest Retry-After honoured (default 60s)
-	// Stall aborts a blob download, to retry it, when no byte arrived for
-	// this long (default 30s).
+	// Stall aborts a blob download, to retry it, when less than 64 KiB (or
+	// what is left of the blob) arrived in this long (default 30s): a
+	// stalled connection, or a registry that drips bytes slowly.
 	Stall time.Duration
 	// Small bounds one attempt at a manifest or a config, body included
 	// (default 60s): a registry that drips bytes slowly is cut off.

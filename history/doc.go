@@ -6,7 +6,13 @@
 // A Store is a directory that the nightly job appends to:
 //
 //	STORE/index.json                  every run: name, start, status, machine, base, regressions
-//	STORE/runs/2026-01-02T030405Z/    the run directory, copied, with compare.json
+//	STORE/runs/2026-01-02T030405Z/    the run directory, copied, with compare.json and entry.json
+//
+// Run files are copied through atomicfile (synced), and entry.json repeats
+// the run's index entry, so that a truncated or garbled index.json is
+// rebuilt from runs/ by Open (with a warning) instead of stopping every
+// history command. Entry names are checked (CheckName): a name with a path
+// separator or "..", which would resolve outside runs/, is refused.
 //
 // Each night (scripts/nightly.sh):
 //

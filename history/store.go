@@ -23,7 +23,38 @@ const (
 	// CompareFile is the comparison report (compare.WriteJSON) Add keeps
 	// next to a run, when it is given one.
 	CompareFile = "compare.json"
+	// EntryFile is the run's Entry (status, base, regressions, note), kept
+	// next to the run so that the index can be rebuilt from runs/ without
+	// losing anything.
+	EntryFile = "entry.json"
+	// maxIndexBytes is the largest index.json read; a larger one is
+	// rebuilt.
+	maxIndexBytes = 64 << 20
 )
+
+// ErrBadName means an entry's name is not a run name of the store: empty,
+// ".", "..", with a path separator, or with characters a generated name
+// never has. Such a name would resolve outside runs/.
+var ErrBadName = errors.New("not a run name")
+
+// CheckName reports whether name can name a run under runs/: letters,
+// digits, '.', '_', '-' and ':', beginning with a letter or digit, at most
+// 128 bytes. Generated names ("2006-01-02T150405Z-2") always can.
+func CheckName(name string) error {
+	ok := name != "" && len(name) <= 128 && isAlnum(name[0])
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = isAlnum(c) || c == '.' || c == '_' || c == '-' || c == ':'
+	}
+	if !ok {
+		return fmt.Errorf("%q: %w (letters, digits, '.', '_', '-', ':'; no path separator)", name, ErrBadName)
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
 
 // A Status says how a night's run came out against the last good run.
 type Status string
@@ -86,34 +117,151 @@ type index struct {
 // It is plain files, so it can live in a CI cache, an artifact or a git
 // branch the job pushes. One writer at a time: the nightly job.
 type Store struct {
-	Dir     string
-	entries []Entry
+	Dir      string
+	entries  []Entry
+	warnings []error
 }
 
 // Open reads the store at dir. A directory without index.json (or one
 // that does not exist yet) is an empty store; Add creates it.
+//
+// An index.json that cannot be read as an index (truncated by a full disk,
+// garbled, larger than 64 MiB) does not stop the store: Open rebuilds the
+// entries from runs/, each from its entry.json (written by Add and
+// SetStatus since they exist), and says so in Warnings; the next Add or
+// SetStatus writes the rebuilt index. A run without entry.json (added by
+// an older zbench) gets its status from its compare.json (regressed when
+// it lists regressions, good otherwise) and loses its note; without
+// either, it is incomparable, and so never a base. An entry whose name is
+// not a run name (see CheckName) is an error, ErrBadName.
 func Open(dir string) (*Store, error) {
 	s := &Store{Dir: dir}
-	b, err := os.ReadFile(filepath.Join(dir, IndexFile))
+	path := filepath.Join(dir, IndexFile)
+	b, err := readLimited(path, maxIndexBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("opening history: %w", err)
-	}
 	var ix index
-	if err := json.Unmarshal(b, &ix); err != nil {
-		return nil, fmt.Errorf("opening history: %s: %w", filepath.Join(dir, IndexFile), err)
+	switch {
+	case errors.Is(err, errTooLarge):
+		err = fmt.Errorf("%s: %w", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("opening history: %w", err)
+	default:
+		if err = json.Unmarshal(b, &ix); err != nil {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err != nil {
+		if err := s.rebuild(); err != nil {
+			return nil, fmt.Errorf("opening history: %w", err)
+		}
+		s.warnings = append([]error{fmt.Errorf("%v; rebuilt the index from %s/ (%d runs); it is written again on the next add or mark", err, RunsDir, len(s.entries))}, s.warnings...)
+		return s, nil
+	}
+	for i, e := range ix.Runs {
+		if err := CheckName(e.Name); err != nil {
+			return nil, fmt.Errorf("opening history: %s: entry %d: %w", path, i+1, err)
+		}
 	}
 	s.entries = ix.Runs
 	sortEntries(s.entries)
 	return s, nil
 }
 
+// Warnings says what Open found worth telling: an index rebuilt from
+// runs/, and what the rebuild could not recover.
+func (s *Store) Warnings() []error { return slices.Clone(s.warnings) }
+
+// rebuild makes the entries from the run directories under runs/.
+func (s *Store) rebuild() error {
+	runs := filepath.Join(s.Dir, RunsDir)
+	des, err := os.ReadDir(runs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var lost []string
+	for _, de := range des {
+		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+			continue
+		}
+		if err := CheckName(de.Name()); err != nil {
+			s.warnings = append(s.warnings, fmt.Errorf("%s: left out: %w", filepath.Join(runs, de.Name()), err))
+			continue
+		}
+		e, complete, err := s.recover(de.Name())
+		if err != nil {
+			s.warnings = append(s.warnings, fmt.Errorf("%s: left out: %w", filepath.Join(runs, de.Name()), err))
+			continue
+		}
+		if !complete {
+			lost = append(lost, e.Name+" ("+string(e.Status)+")")
+		}
+		s.entries = append(s.entries, e)
+	}
+	if len(lost) > 0 {
+		s.warnings = append(s.warnings, fmt.Errorf("no %s for %d run(s): status taken from %s (or incomparable), note lost: %s",
+			EntryFile, len(lost), CompareFile, strings.Join(lost, ", ")))
+	}
+	sortEntries(s.entries)
+	return nil
+}
+
+// recover makes the entry of the run called name from its directory: its
+// entry.json, else what its run files and compare.json say (complete is
+// then false).
+func (s *Store) recover(name string) (e Entry, complete bool, err error) {
+	dir := filepath.Join(s.Dir, RunsDir, name)
+	if b, err := readLimited(filepath.Join(dir, EntryFile), maxIndexBytes); err == nil {
+		if err := json.Unmarshal(b, &e); err == nil && e.Name == name {
+			return e, true, nil
+		}
+	}
+	run, err := compare.Load(dir)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if run.Env == nil {
+		return Entry{}, false, fmt.Errorf("not a run directory: %w", compare.ErrNotRun)
+	}
+	e = Entry{Name: name, Start: run.Env.Start, Status: Incomparable, Machine: run.Machine(),
+		Go: run.Env.Go, Commit: run.Env.Commit, Cells: len(run.Cells)}
+	if b, err := readLimited(filepath.Join(dir, CompareFile), maxIndexBytes); err == nil {
+		var rep compare.Report
+		if json.Unmarshal(b, &rep) == nil {
+			e.Status, e.Regressions, e.Base = Good, rep.Regressions, s.nameOf(rep.Base.Path)
+			if rep.Regressed() {
+				e.Status = Regressed
+			}
+		}
+	}
+	return e, false, nil
+}
+
+var errTooLarge = errors.New("too large")
+
+// readLimited reads path, failing with errTooLarge past limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("more than %d bytes: %w", limit, errTooLarge)
+	}
+	return b, err
+}
+
 // Entries returns the store's runs, oldest first.
 func (s *Store) Entries() []Entry { return slices.Clone(s.entries) }
 
-// Path returns the run directory of e.
+// Path returns the run directory of e. Open refuses names that are not
+// run names (CheckName), so the path is always under runs/.
 func (s *Store) Path(e Entry) string { return filepath.Join(s.Dir, RunsDir, e.Name) }
 
 // Entry returns the entry called name.
@@ -178,6 +326,11 @@ func (s *Store) Add(runDir string, opt AddOptions) (Entry, error) {
 			return Entry{}, fmt.Errorf("adding %q to history: %w", runDir, err)
 		}
 	}
+	if err := s.writeEntry(e); err != nil {
+		os.RemoveAll(dst)
+		return Entry{}, fmt.Errorf("adding %q to history: %w", runDir, err)
+	}
+	atomicfile.SyncDir(filepath.Join(s.Dir, RunsDir))
 	entries := append(slices.Clone(s.entries), e)
 	sortEntries(entries)
 	if err := s.writeIndex(entries); err != nil {
@@ -195,12 +348,18 @@ func (s *Store) SetStatus(name string, st Status, note string) error {
 	if _, err := ParseStatus(string(st)); err != nil {
 		return err
 	}
+	if err := CheckName(name); err != nil {
+		return fmt.Errorf("history %q: %w", s.Dir, err)
+	}
 	entries := slices.Clone(s.entries)
 	for i := range entries {
 		if entries[i].Name == name {
 			entries[i].Status = st
 			if note != "" {
 				entries[i].Note = note
+			}
+			if err := s.writeEntry(entries[i]); err != nil {
+				return err
 			}
 			if err := s.writeIndex(entries); err != nil {
 				return err
@@ -288,7 +447,17 @@ func (s *Store) writeIndex(entries []Entry) error {
 	return nil
 }
 
-// copyDir copies the regular files at the top of src into a new dst.
+// writeEntry writes e as its run's entry.json, atomically.
+func (s *Store) writeEntry(e Entry) error {
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing %s of %s: %w", EntryFile, e.Name, err)
+	}
+	return atomicfile.WriteBytes(filepath.Join(s.Path(e), EntryFile), append(b, '\n'))
+}
+
+// copyDir copies the regular files at the top of src into a new dst, each
+// synced to disk (atomicfile), and dst itself.
 func copyDir(src, dst string) error {
 	ents, err := os.ReadDir(src)
 	if err != nil {
@@ -314,15 +483,10 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	})
 }
 
 // Machines lists the machines of the store's runs, the newest run's

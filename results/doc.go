@@ -34,6 +34,12 @@
 // (Exact), its failure, layer digest and sizes. compare, history, plots,
 // evidence and the command's progress line all start from it.
 //
+// What is read is checked (limits.go): a value that is not finite, is
+// negative or is absurd, a record with an impossible count, a file, a run
+// or a cell past MaxRunFileBytes, MaxCells or MaxCellSamples fails with
+// ErrInvalid naming the file and line, so that no consumer sees a NaN and
+// the memory a run takes to read is bounded.
+//
 // Summaries are computed here once: Median is the one median, and
 // Summarize (Cell.Summary) gives the median with its distribution-free 95%
 // interval from golang.org/x/perf/benchmath. A Setting is a cell key

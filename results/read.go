@@ -2,9 +2,9 @@ package results
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -253,49 +253,84 @@ func (c *Cell) Summary(unit string) Summary { return Summarize(c.Exact(unit)) }
 // Setting is the cell's setting (its key without the layer).
 func (c *Cell) Setting() Setting { return c.Key.Setting() }
 
-// readText reads a file in the Go benchmark format.
+// readText reads a file in the Go benchmark format. A value that is not
+// finite, is negative or is absurd (see MaxValue) fails with ErrInvalid
+// naming the file and line, as does a file, a run or a cell past the
+// limits (MaxRunFileBytes, MaxCells, MaxCellSamples).
 func readText(path string) (*Run, error) {
 	r := &Run{Path: path, Config: map[string]string{}}
-	res, _, err := ReadResults(path)
+	f, err := os.Open(path)
 	if err != nil {
-		var syn *benchfmt.SyntaxError
-		if !errors.As(err, &syn) {
-			return nil, err
-		}
-		r.Warnings = append(r.Warnings, fmt.Errorf("%s: some lines are not results and were skipped: %w", path, err))
+		return nil, fmt.Errorf("reading results: %w", err)
 	}
-	// A failed cell has no result lines, only its "--- FAIL:" line, which
-	// benchfmt skips; read those here.
-	fails, err := readFailLines(path)
-	if err != nil {
-		return nil, err
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxRunFileBytes {
+		return nil, tooLarge(path, fi.Size(), MaxRunFileBytes)
 	}
-	if len(res) == 0 && len(fails) == 0 {
-		return nil, fmt.Errorf("%q has no benchmark results: %w", path, ErrNotRun)
-	}
+	lr := &io.LimitedReader{R: f, N: MaxRunFileBytes + 1}
+	rd := benchfmt.NewReader(lr, path)
+	var syntax, names warnings
+	first := true
+	n := 0
 	machine := map[string]map[string]bool{} // machine key → values seen
-	for i, res := range res {
+	for rd.Scan() {
+		if lr.N <= 0 {
+			return nil, tooLarge(path, MaxRunFileBytes+1, MaxRunFileBytes)
+		}
+		var res *benchfmt.Result
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			syntax.add(rec)
+			continue
+		case *benchfmt.Result:
+			res = rec
+		default:
+			continue
+		}
+		n++
+		_, line := res.Pos()
 		for _, c := range res.Config {
 			if !c.File || strings.HasPrefix(c.Key, ".") {
 				continue
 			}
 			v := string(c.Value)
-			if i == 0 {
+			if first {
 				r.Config[c.Key] = v
 			}
 			if KindOf(c.Key) == KindMachine {
 				if machine[c.Key] == nil {
 					machine[c.Key] = map[string]bool{}
 				}
-				machine[c.Key][v] = true
+				if len(machine[c.Key]) < 2 {
+					machine[c.Key][v] = true
+				}
 			}
 		}
+		first = false
 		k, err := ParseName(res.Name.String())
 		if err != nil {
-			r.Warnings = append(r.Warnings, fmt.Errorf("%s: %w", path, err))
+			names.add(fmt.Errorf("%s:%d: %w", path, line, err))
 			continue
 		}
-		c, _ := r.cell(k)
+		if res.Iters <= 0 || res.Iters > maxCount {
+			return nil, fmt.Errorf("%s:%d: %d iterations: %w", path, line, res.Iters, ErrInvalid)
+		}
+		for _, v := range res.Values {
+			val, unit := v.Value, v.Unit
+			if v.OrigUnit != "" {
+				val, unit = v.OrigValue, v.OrigUnit // as written, before benchfmt's tidying
+			}
+			if err := checkValue(val); err != nil {
+				return nil, fmt.Errorf("%s:%d: %s: %w: %w", path, line, unit, err, ErrInvalid)
+			}
+		}
+		c, err := r.limitedCell(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if c.Samples() >= MaxCellSamples {
+			return nil, fmt.Errorf("%s:%d: cell %s has more than %d samples: %w", path, line, k, MaxCellSamples, ErrInvalid)
+		}
 		for _, v := range res.Values {
 			unit, val := untidy(v.Unit, v.Value)
 			c.Values[unit] = append(c.Values[unit], val)
@@ -309,6 +344,24 @@ func readText(path string) (*Run, error) {
 			c.RawBytes, c.RawInexact = int64(math.Round(ratio*comp)), true
 		}
 	}
+	if err := rd.Err(); err != nil {
+		return nil, fmt.Errorf("reading results %q: %w", path, err)
+	}
+	if lr.N <= 0 {
+		return nil, tooLarge(path, MaxRunFileBytes+1, MaxRunFileBytes)
+	}
+	if errs := syntax.errs(); len(errs) > 0 {
+		r.Warnings = append(r.Warnings, fmt.Errorf("%s: some lines are not results and were skipped: %w", path, errors.Join(errs...)))
+	}
+	// A failed cell has no result lines, only its "--- FAIL:" line, which
+	// benchfmt skips; read those here.
+	fails, err := readFailLines(path)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 && len(fails) == 0 {
+		return nil, fmt.Errorf("%q has no benchmark results: %w", path, ErrNotRun)
+	}
 	for key, vals := range machine {
 		if len(vals) > 1 {
 			return nil, fmt.Errorf("%q mixes results of several machines or builds (%s has %d values): %w", path, key, len(vals), ErrIncompatible)
@@ -317,14 +370,31 @@ func readText(path string) (*Run, error) {
 	for _, f := range fails {
 		k, err := ParseName(f.name)
 		if err != nil {
-			r.Warnings = append(r.Warnings, fmt.Errorf("%s: %w", path, err))
+			names.add(fmt.Errorf("%s:%d: %w", path, f.line, err))
 			continue
 		}
-		c, _ := r.cell(k)
+		c, err := r.limitedCell(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, f.line, err)
+		}
 		c.Err = cmpOr(c.Err, f.err)
 	}
+	r.Warnings = append(r.Warnings, names.errs()...)
 	r.Warnings = append(r.Warnings, fmt.Errorf("%s is a results file: layer digests are not in it, so the corpus is checked by layer sizes only; compare run directories to check digests", path))
 	return r, nil
+}
+
+// limitedCell is cell, failing with ErrInvalid when a new cell would make
+// the run hold more than MaxCells.
+func (r *Run) limitedCell(k CellKey) (*Cell, error) {
+	if c := r.byKey[k]; c != nil {
+		return c, nil
+	}
+	if len(r.Cells) >= MaxCells {
+		return nil, fmt.Errorf("more than %d cells: %w", MaxCells, ErrInvalid)
+	}
+	c, _ := r.cell(k)
+	return c, nil
 }
 
 // untidy undoes benchfmt's unit tidying (MB/s read as B/s, ns/op as
@@ -340,24 +410,31 @@ func untidy(unit string, v float64) (string, float64) {
 	return unit, v
 }
 
-type failure struct{ name, err string }
+type failure struct {
+	name, err string
+	line      int
+}
 
 // readFailLines returns the "--- FAIL: BenchmarkNAME: error" lines of path.
 func readFailLines(path string) ([]failure, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading results: %w", err)
 	}
+	defer f.Close()
 	var out []failure
-	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc := bufio.NewScanner(io.LimitReader(f, MaxRunFileBytes))
 	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		rest, ok := strings.CutPrefix(sc.Text(), failPrefix+benchmarkPrefix)
 		if !ok {
 			continue
 		}
+		if len(out) >= MaxCells {
+			return nil, fmt.Errorf("%s:%d: more than %d failed cells: %w", path, n, MaxCells, ErrInvalid)
+		}
 		name, msg, _ := strings.Cut(rest, ": ")
-		out = append(out, failure{name: strings.TrimSpace(name), err: msg})
+		out = append(out, failure{name: strings.TrimSpace(name), err: msg, line: n})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading results %q: %w", path, err)

@@ -418,9 +418,9 @@ type samples struct {
 // that is not a Record is an error naming its line number.
 func readSamples(path string) (samples, error) {
 	var s samples
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, "samples", MaxRunFileBytes)
 	if err != nil {
-		return s, fmt.Errorf("reading samples: %w", err)
+		return s, err
 	}
 	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
 		s.partial = true
@@ -428,6 +428,9 @@ func readSamples(path string) (samples, error) {
 	}
 	var recs []Record
 	var lines [][]byte
+	count := map[CellKey]int{}
+	want := map[CellKey]int{}
+	intern := map[string]string{}
 	for n, line := 1, data; len(line) > 0; n++ {
 		i := bytes.IndexByte(line, '\n')
 		cur := line[:i+1]
@@ -439,17 +442,23 @@ func readSamples(path string) (samples, error) {
 		if err := json.Unmarshal(cur, &r); err != nil {
 			return s, fmt.Errorf("reading samples: %s:%d: %w", path, n, err)
 		}
+		if err := r.check(); err != nil {
+			return s, fmt.Errorf("reading samples: %s:%d: %w: %w", path, n, err, ErrInvalid)
+		}
+		r.intern(intern)
+		k := r.Key()
+		if _, ok := count[k]; !ok && len(count) >= MaxCells {
+			return s, fmt.Errorf("reading samples: %s:%d: more than %d cells: %w", path, n, MaxCells, ErrInvalid)
+		}
+		if count[k]++; count[k] > MaxCellSamples {
+			return s, fmt.Errorf("reading samples: %s:%d: cell %s has more than %d records: %w", path, n, k, MaxCellSamples, ErrInvalid)
+		}
+		want[k] = max(want[k], r.Of)
 		recs = append(recs, r)
 		lines = append(lines, cur)
 	}
-	count := map[CellKey]int{}
-	want := map[CellKey]int{}
-	for _, r := range recs {
-		k := r.Key()
-		count[k]++
-		want[k] = max(want[k], r.Of)
-	}
 	cut := map[CellKey]bool{}
+	s.recs, s.lines = recs[:0], lines[:0] // kept in place: index ≤ i
 	for i, r := range recs {
 		k := r.Key()
 		if count[k] < want[k] {
@@ -468,12 +477,15 @@ func readSamples(path string) (samples, error) {
 
 func readEnv(path string) (Env, error) {
 	var env Env
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, "environment", MaxEnvBytes)
 	if err != nil {
-		return env, fmt.Errorf("reading environment: %w", err)
+		return env, err
 	}
 	if err := json.Unmarshal(b, &env); err != nil {
 		return env, fmt.Errorf("reading environment %q: %w", path, err)
+	}
+	if err := env.check(); err != nil {
+		return env, fmt.Errorf("reading environment %q: %w: %w", path, err, ErrInvalid)
 	}
 	return env, nil
 }

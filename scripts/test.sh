@@ -74,6 +74,11 @@ fuzz_targets=(
   ./corpus:FuzzManifest
   ./internal/flock:FuzzParseHolder
   ./internal/safetext:FuzzLine
+  ./results:FuzzReadResults
+  ./results:FuzzReadSamples
+  ./results:FuzzReadEnv
+  ./compare:FuzzCompareLoad
+  ./history:FuzzOpenIndex
 )
 if [ "${ZBENCH_TEST_SHORT:-}" != 1 ]; then
   for t in "${fuzz_targets[@]}"; do

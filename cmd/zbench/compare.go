@@ -6,12 +6,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"zbench/compare"
 	"zbench/internal/atomicfile"
 )
+
+// compareMemoryLimit is the soft memory limit of zbench compare (see
+// debug.SetMemoryLimit).
+const compareMemoryLimit = 1 << 30
 
 const compareAbout = `Compares NEW with BASE cell by cell and exits 1 when NEW is significantly
 worse. BASE and NEW are run directories or results files (results.txt).
@@ -115,6 +121,13 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		opt.Gate = []string{}
 	}
 
+	// Runs are bounded (results.MaxRunFileBytes, MaxCells): a run at the
+	// limits takes about 1 GB of live heap a side. A soft limit keeps the
+	// garbage collector from doubling that; a normal run is a few MB and
+	// never meets it. GOMEMLIMIT, when set, wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(compareMemoryLimit)
+	}
 	rep, err := compareRuns(fs.Arg(0), fs.Arg(1), opt)
 	if err != nil {
 		return &exitError{2, err}

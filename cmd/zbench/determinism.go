@@ -91,6 +91,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
+	src.maxBlob = int64(maxBytes)
 	res, err := src.resolver(stderr, "auto", false)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)

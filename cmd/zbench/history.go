@@ -63,7 +63,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "RUNDIR", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 0, "", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := parseHistoryArgs(fs, args, 1, "NAME", stderr); err != nil {
 			return err
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stderr, "zbench history %s: %v\n", sub, err)
 			return errUsage
 		}
-		st, err := history.Open(*store)
+		st, err := openStore(*store, stderr)
 		if err != nil {
 			return err
 		}
@@ -279,4 +279,17 @@ func dashIfEmpty(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// openStore opens the history store at dir, telling on stderr what Open
+// had to repair (an index rebuilt from the runs).
+func openStore(dir string, stderr io.Writer) (*history.Store, error) {
+	st, err := history.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range st.Warnings() {
+		fmt.Fprintf(stderr, "zbench history: warning: %v\n", w)
+	}
+	return st, nil
 }

@@ -101,6 +101,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 
+	f.src.maxBlob = int64(f.maxBytes)
 	res, err := f.src.resolver(stderr, f.progress, false)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench run: %v\n", err)

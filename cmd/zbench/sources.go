@@ -26,6 +26,10 @@ type sourceFlags struct {
 	platform string
 	insecure bool
 	jobs     int
+	// maxBlob is the largest layer blob downloaded (0: no limit beyond
+	// its descriptor's size); run and determinism set it to
+	// -max-layer-bytes, since they could not load a larger one.
+	maxBlob int64
 }
 
 func registerSourceFlags(fs *flag.FlagSet, f *sourceFlags) {
@@ -47,6 +51,7 @@ func (f *sourceFlags) resolver(stderr io.Writer, mode string, verify bool) (*cor
 		Platform:     f.platform,
 		Insecure:     f.insecure,
 		Jobs:         f.jobs,
+		MaxBlobBytes: f.maxBlob,
 		Offline:      os.Getenv(offlineEnv) == "1",
 		VerifyCached: verify,
 		Events:       fp.event,
