@@ -89,6 +89,9 @@ func index(runs []Run) *data {
 		var order []results.CellKey
 		for _, rec := range r.Records {
 			k := rec.Key()
+			if k.API != "" {
+				continue // the answers are what streaming clients get; whole-buffer ceilings are the report's
+			}
 			if _, ok := groups[k]; !ok {
 				order = append(order, k)
 			}

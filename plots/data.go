@@ -155,6 +155,8 @@ type Cell struct {
 	Codec   string `json:"codec"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`   // results.APIBuffer for a whole-buffer API
+	Write   int    `json:"write,omitempty"` // write size fed to the encoder, when not the default
 	Threads int    `json:"threads"`
 
 	MBps Stat `json:"mbps"`
@@ -171,7 +173,7 @@ type Cell struct {
 
 // Key returns the identity of the cell.
 func (c *Cell) Key() results.CellKey {
-	return results.CellKey{Op: c.Op, Layer: c.Layer, Codec: c.Codec, From: c.From, Level: c.Level, Threads: c.Threads}
+	return results.CellKey{Op: c.Op, Layer: c.Layer, Codec: c.Codec, From: c.From, Level: c.Level, API: c.API, Write: c.Write, Threads: c.Threads}
 }
 
 // Ratio is uncompressed over compressed size, or 0 when there is no
@@ -193,16 +195,23 @@ type Setting struct {
 	Codec   string `json:"codec"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`
+	Write   int    `json:"write,omitempty"`
 	Threads int    `json:"threads"`
 }
 
 func settingOf(c *Cell) Setting {
-	return Setting{Op: c.Op, Codec: c.Codec, From: c.From, Level: c.Level, Threads: c.Threads}
+	return Setting{Op: c.Op, Codec: c.Codec, From: c.From, Level: c.Level, API: c.API, Write: c.Write, Threads: c.Threads}
 }
 
-// CodecLabel is the codec's name, with its thread count when it uses more
-// than one: "gzip-pgzip ×4".
-func CodecLabel(codec string, threads int) string {
+// CodecLabel is the codec's name, with its API when not the streaming one
+// and its thread count when it uses more than one: "zstd-cgo (buffer)",
+// "gzip-pgzip ×4". A whole-buffer API is its own series in every chart and
+// table.
+func CodecLabel(codec, api string, threads int) string {
+	if api != "" {
+		codec += " (" + api + ")"
+	}
 	if threads > 1 {
 		return codec + " ×" + strconv.Itoa(threads)
 	}
@@ -214,13 +223,13 @@ func CodecLabel(codec string, threads int) string {
 func (s Setting) String() string {
 	switch s.Op {
 	case results.OpEncode:
-		return CodecLabel(s.Codec, s.Threads) + " " + s.Level
+		return CodecLabel(s.Codec, s.API, s.Threads) + " " + s.Level
 	case results.OpDecode:
-		return CodecLabel(s.Codec, s.Threads) + " ← " + s.From + " " + s.Level
+		return CodecLabel(s.Codec, s.API, s.Threads) + " ← " + s.From + " " + s.Level
 	case results.OpDecodeOriginal:
-		return CodecLabel(s.Codec, s.Threads) + " ← published " + s.From
+		return CodecLabel(s.Codec, s.API, s.Threads) + " ← published " + s.From
 	}
-	return CodecLabel(s.Codec, s.Threads)
+	return CodecLabel(s.Codec, s.API, s.Threads)
 }
 
 // An Aggregate is one setting over every layer of a run it applies to,
@@ -259,13 +268,15 @@ type Failure struct {
 	Codec   string `json:"codec,omitempty"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`
+	Write   int    `json:"write,omitempty"`
 	Threads int    `json:"threads,omitempty"`
 	Err     string `json:"error"`
 }
 
 // Cell names the failed cell as results.txt does.
 func (f Failure) Cell() string {
-	return results.CellKey{Op: f.Op, Layer: f.Layer, Codec: f.Codec, From: f.From, Level: f.Level, Threads: f.Threads}.String()
+	return results.CellKey{Op: f.Op, Layer: f.Layer, Codec: f.Codec, From: f.From, Level: f.Level, API: f.API, Write: f.Write, Threads: f.Threads}.String()
 }
 
 // RunData is one run, summarized: what every chart and table is built from.
@@ -396,7 +407,7 @@ func summarizeRun(r *Run) *RunData {
 		rd.cells[k] = c
 		if c.Failed() {
 			rd.Failures = append(rd.Failures, Failure{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From,
-				Level: k.Level, Threads: k.Threads, Err: c.Err})
+				Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads, Err: c.Err})
 			continue
 		}
 		rd.MinSamples = min(rd.MinSamples, c.MBps.N)
@@ -417,7 +428,7 @@ func summarizeRun(r *Run) *RunData {
 }
 
 func summarizeCell(k results.CellKey, recs []results.Record) *Cell {
-	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads}
+	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads}
 	c.Verified = true
 	var mbps, cpu, alloc []float64
 	for _, r := range recs {
