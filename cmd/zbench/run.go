@@ -66,7 +66,7 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.StringVar(&f.out, "o", "", "run `directory` (default out/run-YYYYMMDD-HHMMSS)")
 	fs.BoolVar(&f.resume, "resume", false, "finish an interrupted run in -o, skipping finished cells")
 	f.writeSize = results.DefaultWrite
-	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip-std 6; gzip-klauspost 1,6; pgzip 6; zstd-klauspost fastest,default,best; zstd-cgo 1,3 and its buffer API at 3), full (every level, every API), "+
+	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip-std, gzip-klauspost, pgzip 6; zstd-klauspost fastest,default,best; zstd-cgo 1,3 and its buffer API at 3), full (every level, every API), "+
 		"or reference (quick plus the reference programs zstd-cli, gzip-cli, pigz-cli, igzip-cli, libdeflate-cli, which otherwise run only when -codecs names them)")
 	fs.StringVar(&f.codecs, "codecs", "", "comma-separated `codecs` to measure, NAME:buffer for a whole-buffer API, e.g. zstd-cgo,zstd-cgo:buffer (default all but the reference programs; see 'zbench codecs')")
 	fs.StringVar(&f.levels, "levels", "", "per-codec `levels` overriding the profile, e.g. 'gzip-std=1,6,9 zstd-cgo=1-19 zstd-klauspost=fastest,default'")
@@ -77,7 +77,7 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.DurationVar(&f.minTime, "min-time", 200*time.Millisecond, "least total timed duration per cell")
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
 	fs.Var(&f.writeSize, "write-size", "size of the writes a streaming encoder is fed, as io.Copy feeds it (default 32KiB)")
-	fs.DurationVar(&f.first, "first-sample", 250*time.Millisecond, "a cell's first pass lasting at least this is its first sample instead of an untimed warm-up (0: always warm up)")
+	fs.DurationVar(&f.first, "first-sample", 100*time.Millisecond, "a cell's first pass lasting at least this is its first sample instead of an untimed warm-up (0: always warm up)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
 	fs.StringVar(&f.shard, "shard", "", "measure one part of the matrix, `i/n` with 0 <= i < n (by layer and encoder setting); join the parts with zbench merge")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, a line per cell otherwise), bar, plain or none")
