@@ -219,13 +219,14 @@ func CodecLabel(codec, api string, threads int) string {
 }
 
 // String names the setting for people: "zstd-cgo 3", "gzip-std ← published
-// gzip", "zstd-klauspost ← zstd-cgo 19", "memcpy".
+// gzip", "zstd-klauspost ← zstd-cgo 19", "zstd-cgo (buffer) ← zstd-cgo
+// (buffer) 3", "memcpy".
 func (s Setting) String() string {
 	switch s.Op {
 	case results.OpEncode:
 		return CodecLabel(s.Codec, s.API, s.Threads) + " " + s.Level
 	case results.OpDecode:
-		return CodecLabel(s.Codec, s.API, s.Threads) + " ← " + s.From + " " + s.Level
+		return CodecLabel(s.Codec, s.API, s.Threads) + " ← " + CodecLabel(s.From, s.API, 1) + " " + s.Level
 	case results.OpDecodeOriginal:
 		return CodecLabel(s.Codec, s.API, s.Threads) + " ← published " + s.From
 	}
