@@ -29,7 +29,8 @@ type Plan struct {
 // AllOps are the operations a plan can hold, in the order a run does them.
 var AllOps = []string{results.OpMemcpy, results.OpDecodeOriginal, results.OpEncode, results.OpDecode}
 
-// decodersOf returns the streaming decoders of format.
+// decodersOf returns the streaming decoders of format (never an
+// encode-only codec).
 func (p Plan) decodersOf(format string) []Codec { return ofFormat(p.Decoders, format) }
 
 // decodersFor returns the decoders of s's output: the streaming readers of
@@ -44,7 +45,7 @@ func (p Plan) decodersFor(s Setting) []Codec {
 func ofFormat(cs []Codec, format string) []Codec {
 	var ds []Codec
 	for _, d := range cs {
-		if d.Format() == format {
+		if d.Format() == format && Decodes(d) {
 			ds = append(ds, d)
 		}
 	}

@@ -261,7 +261,7 @@ func (r *Runner) round(ctx context.Context, in Input, v *visit) error {
 			rec := base
 			rec.Op, rec.Codec, rec.From, rec.Threads = results.OpDecodeOriginal, d.Name(), in.Format, d.Threads()
 			if err := r.cell(ctx, v, rec.Key(), func(st *cellState) error {
-				return r.decode(ctx, v, st, in, rec, d, in.Blob)
+				return r.decode(ctx, v, st, rec, d, in.Blob, int64(len(in.Raw)), in.DiffID)
 			}); err != nil {
 				return err
 			}
@@ -329,6 +329,12 @@ func (r *Runner) encodeAndDecode(ctx context.Context, v *visit, in Input, base r
 		}
 	}
 
+	// What the output must decode to: the layer's tar, or for a format that
+	// rewrites it (eStargz) what the library's own reader says.
+	wantSize, wantDiffID := int64(len(in.Raw)), in.DiffID
+	if est.err == nil && out != nil && len(decoders) > 0 {
+		wantSize, wantDiffID, est.err = target(s.Codec, out, in)
+	}
 	for i, d := range decoders {
 		rec := decRecs[i]
 		if est.err != nil {
@@ -343,9 +349,9 @@ func (r *Runner) encodeAndDecode(ctx context.Context, v *visit, in Input, base r
 		}
 		if err := r.cell(ctx, v, rec.Key(), func(st *cellState) error {
 			if s.API == results.APIBuffer {
-				return r.decodeBuffer(ctx, v, st, in, rec, d, out)
+				return r.decodeBuffer(ctx, v, st, rec, d, out, wantSize, wantDiffID)
 			}
-			return r.decode(ctx, v, st, in, rec, d, out)
+			return r.decode(ctx, v, st, rec, d, out, wantSize, wantDiffID)
 		}); err != nil {
 			return err
 		}
@@ -619,8 +625,9 @@ func (r *Runner) encodeCell(ctx context.Context, v *visit, st *cellState, in Inp
 	}
 	if v.round == 0 {
 		// Verify outside the clock: the output must decode, with the same
-		// codec, back to the layer's diffID.
-		if err := checkDecode(s.Codec, out, int64(len(in.Raw)), in.DiffID); err != nil {
+		// codec's streaming reader, back to the layer's diffID (an
+		// encode-only codec: pass its library's own check).
+		if err := checkEncoded(s.Codec, out, in); err != nil {
 			return nil, fmt.Errorf("round trip: %w", err)
 		}
 	}
@@ -680,15 +687,14 @@ func (p Plan) encodeOutput(s Setting, raw []byte) ([]byte, error) {
 	return out, err
 }
 
-// decode times d reading src, a compressed stream of in's raw tar, taking
-// this round's samples into st. The output is checked against the diffID
-// on the first round, outside the clock.
-func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, in Input, proto results.Record, d Codec, src []byte) error {
-	proto.RawBytes = int64(len(in.Raw))
+// decode times d reading src, a compressed stream of a tar of want bytes
+// with the sha256 diffID, taking this round's samples into st. The output is
+// checked against the diffID on the first round, outside the clock.
+func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, proto results.Record, d Codec, src []byte, want int64, diffID string) error {
+	proto.RawBytes = want
 	proto.CompressedBytes = int64(len(src))
 	st.proto = &proto
 	buf := make([]byte, 256<<10)
-	want := int64(len(in.Raw))
 	pass := func() error {
 		n, err := decodeTo(discard{}, buf, d, src, want)
 		if err != nil {
@@ -704,7 +710,7 @@ func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, in Input, 
 	}
 	if v.round == 0 {
 		// Verify outside the clock: the decoded bytes hash to the diffID.
-		if err := checkDecode(d, src, want, in.DiffID); err != nil {
+		if err := checkDecode(d, src, want, diffID); err != nil {
 			return err
 		}
 	}
@@ -713,11 +719,12 @@ func (r *Runner) decode(ctx context.Context, v *visit, st *cellState, in Input, 
 }
 
 // decodeBuffer times d's whole-buffer decoder reading src, a buffer
-// encoder's output, into one destination of the raw tar's size. The decoder
-// is made once per visit and reused, as encodeBuffer's encoder; on the first
-// round its output is checked against the diffID, outside the clock.
-func (r *Runner) decodeBuffer(ctx context.Context, v *visit, st *cellState, in Input, proto results.Record, d Codec, src []byte) error {
-	proto.RawBytes = int64(len(in.Raw))
+// encoder's output, into one destination of want bytes, the size of the tar
+// it decodes to. The decoder is made once per visit and reused, as
+// encodeBuffer's encoder; on the first round its output is checked against
+// the diffID, outside the clock.
+func (r *Runner) decodeBuffer(ctx context.Context, v *visit, st *cellState, proto results.Record, d Codec, src []byte, want int64, diffID string) error {
+	proto.RawBytes = want
 	proto.CompressedBytes = int64(len(src))
 	st.proto = &proto
 	bc, ok := d.(BufferCodec)
@@ -729,7 +736,7 @@ func (r *Runner) decodeBuffer(ctx context.Context, v *visit, st *cellState, in I
 		return fmt.Errorf("new buffer decoder: %w", err)
 	}
 	defer dec.Close()
-	dst := make([]byte, 0, len(in.Raw))
+	dst := make([]byte, 0, want)
 	prefault(dst)
 	var out []byte
 	pass := func() error {
@@ -737,8 +744,8 @@ func (r *Runner) decodeBuffer(ctx context.Context, v *visit, st *cellState, in I
 		if err != nil {
 			return fmt.Errorf("decode: %w", err)
 		}
-		if len(o) != len(in.Raw) {
-			return fmt.Errorf("decoded %d bytes, want %d", len(o), len(in.Raw))
+		if int64(len(o)) != want {
+			return fmt.Errorf("decoded %d bytes, want %d", len(o), want)
 		}
 		out = o
 		return nil
@@ -748,8 +755,8 @@ func (r *Runner) decodeBuffer(ctx context.Context, v *visit, st *cellState, in I
 	}
 	if v.round == 0 {
 		sum := sha256.Sum256(out)
-		if got := "sha256:" + hex.EncodeToString(sum[:]); in.DiffID != "" && got != in.DiffID {
-			return fmt.Errorf("%s output has digest %s, want the diffID %s", d.Name(), got, in.DiffID)
+		if got := "sha256:" + hex.EncodeToString(sum[:]); diffID != "" && got != diffID {
+			return fmt.Errorf("%s output has digest %s, want the diffID %s", d.Name(), got, diffID)
 		}
 	}
 	proto.Verified = true

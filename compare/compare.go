@@ -25,7 +25,7 @@ var (
 	// ErrIncompatible means the runs come from different machines (goos,
 	// goarch, cpu, cores, gomaxprocs): their numbers are not comparable.
 	// Options.AllowEnv compares them anyway.
-	ErrIncompatible = errors.New("the runs come from incompatible environments")
+	ErrIncompatible = results.ErrIncompatible
 )
 
 // Directions in which a metric improves.
@@ -262,8 +262,7 @@ func (r *Report) Regressed() bool { return len(r.Regressions) > 0 }
 // given level (0.95 for 95%), as benchstat computes them
 // (benchmath.AssumeNothing).
 func Summarize(vals []float64, confidence float64) (Summary, []error) {
-	s := benchmath.NewSample(slices.Clone(vals), &benchmath.DefaultThresholds)
-	sum := benchmath.AssumeNothing.Summary(s, confidence)
+	sum := results.BenchmathSummary(vals, confidence)
 	return Summary{Median: Num(sum.Center), Lo: Num(sum.Lo), Hi: Num(sum.Hi), Confidence: sum.Confidence, N: len(vals)}, sum.Warnings
 }
 
@@ -306,15 +305,17 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 	}
 
 	var common []results.CellKey
-	for _, k := range base.Order {
-		if _, ok := new.Cells[k]; ok {
+	for _, c := range base.Cells {
+		k := c.Key
+		if new.Cell(k) != nil {
 			common = append(common, k)
 		} else {
 			rep.OnlyBase = append(rep.OnlyBase, k.String())
 		}
 	}
-	for _, k := range new.Order {
-		if _, ok := base.Cells[k]; !ok {
+	for _, c := range new.Cells {
+		k := c.Key
+		if base.Cell(k) == nil {
 			rep.OnlyNew = append(rep.OnlyNew, k.String())
 		}
 	}
@@ -327,13 +328,13 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 	// output inherit the change, which is reported once, on the encode cell.
 	changedEnc := map[encID]bool{}
 	for _, k := range common {
-		if k.Op == results.OpEncode && sizeChanged(base.Cells[k], new.Cells[k]) {
+		if k.Op == results.OpEncode && sizeChanged(base.Cell(k), new.Cell(k)) {
 			changedEnc[encID{k.Layer, k.Codec, k.Level}] = true
 		}
 	}
 	rep.Shifts = shifts(base, new, common, opt, buildChanges(rep.Changes))
 	for _, k := range common {
-		cr := compareCell(base.Cells[k], new.Cells[k], opt, changedEnc, rep.Shifts)
+		cr := compareCell(base.Cell(k), new.Cell(k), opt, changedEnc, rep.Shifts)
 		rep.Cells = append(rep.Cells, cr)
 		if cr.Regressed {
 			rep.Regressions = append(rep.Regressions, cr.Cell)
@@ -353,7 +354,7 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 type encID struct{ layer, codec, level string }
 
 func info(r *Run) RunInfo {
-	ri := RunInfo{Path: r.Path, Go: r.Config["go"], Commit: r.Config["zbench-commit"], Cells: len(r.Cells)}
+	ri := RunInfo{Path: r.Path, Go: r.Config[results.KeyGo], Commit: r.Config[results.KeyCommit], Cells: len(r.Cells)}
 	if r.Env != nil {
 		ri.Start = r.Env.Start
 	}
@@ -383,22 +384,13 @@ func pct(f float64) string {
 	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
 }
 
-// Kinds of configuration key.
-func machineKey(k string) bool {
-	switch k {
-	case "goos", "goarch", "cpu", "cores", "gomaxprocs":
-		return true
-	}
-	return false
-}
+// Kinds of configuration key, as results.KindOf defines them: a machine
+// key that differs makes the runs incompatible; build keys are the
+// changes a comparison is about; system keys (os, kernel, governor) and
+// the rest are listed as other differences.
+func machineKey(k string) bool { return results.KindOf(k) == results.KindMachine }
 
-func buildKey(k string) bool {
-	switch k {
-	case "go", "zbench-commit", results.ExtraLibzstd:
-		return true
-	}
-	return strings.HasPrefix(k, "mod-")
-}
+func buildKey(k string) bool { return results.KindOf(k) == results.KindBuild }
 
 // ignoredKey lists keys that differ between runs of one comparison by
 // construction.
@@ -455,12 +447,22 @@ func compareEnv(rep *Report, base, new *Run, opt Options) error {
 		return nil
 	}
 	if !opt.AllowEnv {
-		return fmt.Errorf("%w: %s; numbers from different machines do not compare (-allow-env compares them anyway)",
-			ErrIncompatible, strings.Join(machine, ", "))
+		return &IncompatibleError{Changes: machine}
 	}
 	rep.Warnings = append(rep.Warnings, fmt.Sprintf("the runs come from different machines (%s): differences may be the machine's, not the code's", strings.Join(machine, ", ")))
 	return nil
 }
+
+// An IncompatibleError is Compare's error for runs of different machines
+// (see results.KindMachine); Options.AllowEnv compares them anyway. It is
+// an ErrIncompatible. Changes says how they differ: `goarch amd64 → arm64`.
+type IncompatibleError struct{ Changes []string }
+
+func (e *IncompatibleError) Error() string {
+	return fmt.Sprintf("%v: %s; numbers from different machines do not compare", ErrIncompatible, strings.Join(e.Changes, ", "))
+}
+
+func (e *IncompatibleError) Unwrap() error { return ErrIncompatible }
 
 // layerID is what a run says about one layer.
 type layerID struct {
@@ -472,8 +474,8 @@ type layerID struct {
 
 func layers(r *Run) map[string]*layerID {
 	out := map[string]*layerID{}
-	for _, k := range r.Order {
-		c := r.Cells[k]
+	for _, c := range r.Cells {
+		k := c.Key
 		l := out[k.Layer]
 		if l == nil {
 			l = &layerID{blob: map[string]float64{}}
@@ -485,8 +487,8 @@ func layers(r *Run) map[string]*layerID {
 		if l.diffID == "" {
 			l.diffID = c.DiffID
 		}
-		if c.RawBytes > 0 && (l.raw == 0 || l.rawInexact && !c.rawInexact) {
-			l.raw, l.rawInexact = c.RawBytes, c.rawInexact
+		if c.RawBytes > 0 && (l.raw == 0 || l.rawInexact && !c.RawInexact) {
+			l.raw, l.rawInexact = float64(c.RawBytes), c.RawInexact
 		}
 		if k.Op == results.OpDecodeOriginal {
 			if v := c.Values[results.UnitCompressedB]; len(v) > 0 {
@@ -507,20 +509,12 @@ func Comparable(base, new *Run, allowEnv bool) error {
 	if err := CheckCorpus(base, new); err != nil {
 		return err
 	}
-	for k := range base.Cells {
-		if _, ok := new.Cells[k]; ok {
+	for _, c := range base.Cells {
+		if new.Cell(c.Key) != nil {
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %s and %s have no cell in common", ErrDifferentCorpus, base.Path, new.Path)
-}
-
-// Machine names the machine a run measured on, from the configuration keys
-// that must match for runs to compare: "linux/amd64, Xeon …, 2 cores,
-// gomaxprocs 2".
-func (r *Run) Machine() string {
-	c := r.Config
-	return fmt.Sprintf("%s/%s, %s, %s cores, gomaxprocs %s", c["goos"], c["goarch"], c["cpu"], c["cores"], c["gomaxprocs"])
 }
 
 // CheckCorpus fails with ErrDifferentCorpus when a layer name stands for
@@ -567,16 +561,7 @@ func sameSize(a, b float64, inexact bool) bool {
 
 func sizeChanged(b, n *Cell) bool {
 	vb, vn := b.Values[results.UnitCompressedB], n.Values[results.UnitCompressedB]
-	return len(vb) > 0 && len(vn) > 0 && median(vb) != median(vn)
-}
-
-func median(v []float64) float64 {
-	s := slices.Sorted(slices.Values(v))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return len(vb) > 0 && len(vn) > 0 && results.Median(vb) != results.Median(vn)
 }
 
 // rank orders cell verdicts from worst to best.
@@ -651,7 +636,7 @@ func compareExact(m Metric, vb, vn []float64, opt Options, inherited bool) Metri
 }
 
 func exactSummary(v []float64) Summary {
-	m := median(v)
+	m := results.Median(v)
 	return Summary{Median: Num(m), Lo: Num(m), Hi: Num(m), N: len(v)}
 }
 
@@ -684,7 +669,7 @@ func compareStat(m Metric, vb, vn []float64, opt Options, shift float64) MetricR
 		}
 	}
 	mr.RawDelta = Num(delta(float64(mr.Base.Median), float64(mr.New.Median)))
-	d := delta(float64(mr.Base.Median), median(adj))
+	d := delta(float64(mr.Base.Median), results.Median(adj))
 	mr.Delta = Num(d)
 	worse := m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0
 	significant := p < opt.Alpha

@@ -271,7 +271,7 @@ func TestResultsFileMatchesRunDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tn.Cells[broken[len(broken)-1].Key] == nil {
+	if tn.Cell(broken[len(broken)-1].Key) == nil {
 		t.Fatal("results.txt: cells missing")
 	}
 	fromText := mustCompare(t, tb, tn, DefaultOptions())
@@ -311,30 +311,6 @@ func TestResultsFileMatchesRunDir(t *testing.T) {
 	}
 	if _, err := Compare(tb, to, DefaultOptions()); !errors.Is(err, ErrDifferentCorpus) {
 		t.Errorf("results files with different published blob sizes: err = %v, want ErrDifferentCorpus", err)
-	}
-}
-
-func TestParseName(t *testing.T) {
-	for _, k := range []results.CellKey{
-		{Op: results.OpEncode, Layer: "debian", Codec: "zstd-cgo", Level: "3", Threads: 1},
-		{Op: results.OpEncode, Layer: "my_layer", Codec: "gzip-std", Level: "-1", Threads: 1},
-		{Op: results.OpDecode, Layer: "debian", Codec: "zstd-klauspost", From: "zstd-cgo", Level: "fastest", Threads: 4},
-		{Op: results.OpDecodeOriginal, Layer: "debian", Codec: "gzip-std", From: "gzip", Threads: 1},
-		{Op: results.OpMemcpy, Layer: "debian", Codec: "memcpy", Threads: 1},
-		{Op: results.OpEncode, Layer: "debian", Codec: "zstd-cgo", API: results.APIBuffer, Level: "3", Threads: 1},
-		{Op: results.OpDecode, Layer: "debian", Codec: "zstd-cgo", API: results.APIBuffer, From: "zstd-klauspost", Level: "best", Threads: 1},
-		{Op: results.OpEncode, Layer: "debian", Codec: "zstd-cgo", Level: "3", Write: 1 << 20, Threads: 1},
-	} {
-		r := results.Record{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads}
-		got, err := ParseName("Benchmark" + r.Name(2))
-		if err != nil || got != k {
-			t.Errorf("ParseName(%q) = %+v, %v; want %+v", r.Name(2), got, err, k)
-		}
-	}
-	for _, bad := range []string{"Encode/codec=x-2", "Encode/layer=a/colour=red-2", "Encode/layer=a/threads=x-2", "Encode/layer=a/write=0-2"} {
-		if _, err := ParseName(bad); err == nil {
-			t.Errorf("ParseName(%q): no error", bad)
-		}
 	}
 }
 

@@ -9,20 +9,23 @@
 //
 // # Method
 //
-//  1. Load reads each side: a run directory (env.json and samples.jsonl,
-//     through results.Load) or a results file in the Go benchmark format
-//     (through benchfmt). Values are those of results.txt either way.
+//  1. Load reads each side with results.ReadRun: a run directory or a
+//     results file in the Go benchmark format. Run and Cell are
+//     results.Run and results.Cell; the values compared are Cell.Values,
+//     those of results.txt either way.
 //  2. Cells are matched by their key (op, layer, codec, from, level,
 //     threads), not by configuration: benchstat splits results whose
 //     configuration lines differ (a new zbench commit, a new module
 //     version) into separate tables, which is exactly the case a comparison
 //     is for. The GOMAXPROCS suffix is not part of the key; a different
 //     GOMAXPROCS is a different machine (below).
-//  3. Environments: a difference in goos, goarch, cpu, cores or gomaxprocs
-//     fails with ErrIncompatible (Options.AllowEnv downgrades it to a
-//     warning). Differences in Go, zbench commit, libzstd and module
-//     versions are listed as Report.Changes: they are what is being
-//     compared. Other keys (kernel, count, …) are listed as Report.Other.
+//  3. Environments, by results.KindOf, the one rule of comparability: a
+//     difference in a machine key (goos, goarch, cpu, cores, gomaxprocs)
+//     fails with an IncompatibleError, an ErrIncompatible
+//     (Options.AllowEnv downgrades it to a warning). Differences in build
+//     keys (Go, zbench commit, libzstd, module versions) are listed as
+//     Report.Changes: they are what is being compared. System keys (os,
+//     kernel, governor) and the rest (count, …) are listed as Report.Other.
 //  4. Corpus: a layer name present in both runs must stand for the same
 //     bytes: the same blob digest and diffID (run directories), or the same
 //     tar size and published blob size (results files, which carry no

@@ -66,7 +66,7 @@ func shifts(base, new *Run, common []results.CellKey, opt Options, buildChanged 
 		}
 		var ratios []float64
 		for _, k := range common {
-			b, n := base.Cells[k], new.Cells[k]
+			b, n := base.Cell(k), new.Cell(k)
 			// memcpy is bound by memory, not by the CPU the codecs use,
 			// and moves on its own.
 			if k.Op == results.OpMemcpy || b.Err != "" || n.Err != "" {
@@ -76,7 +76,7 @@ func shifts(base, new *Run, common []results.CellKey, opt Options, buildChanged 
 			if len(vb) == 0 || len(vn) == 0 {
 				continue
 			}
-			mb, mn := median(vb), median(vn)
+			mb, mn := results.Median(vb), results.Median(vn)
 			if mb <= 0 || mn <= 0 || math.IsInf(mb, 0) || math.IsInf(mn, 0) {
 				continue
 			}
@@ -86,7 +86,7 @@ func shifts(base, new *Run, common []results.CellKey, opt Options, buildChanged 
 			continue
 		}
 		slices.Sort(ratios)
-		s := Shift{Unit: m.Unit, Better: m.Better, Factor: median(ratios), Cells: len(ratios),
+		s := Shift{Unit: m.Unit, Better: m.Better, Factor: results.Median(ratios), Cells: len(ratios),
 			Lo: quantile(ratios, 0.25), Hi: quantile(ratios, 0.75)}
 		switch {
 		case !opt.Normalize:

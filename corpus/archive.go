@@ -57,11 +57,6 @@ func (s *archiveSource) Layers(ctx context.Context) ([]Entry, error) {
 	return s.r.layersOf(ctx, s)
 }
 
-// Images lists the archive's images; their blobs are read in place.
-func (s *archiveSource) Images(ctx context.Context) ([]*Image, error) {
-	return s.r.imagesOf(ctx, s)
-}
-
 // member is a file in the archive: where its bytes are.
 type member struct{ off, size int64 }
 

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"zbench/internal/atomicfile"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -217,6 +218,7 @@ func (w *ingest) commit(size int64) error {
 	if err := os.Rename(w.f.Name(), w.c.BlobPath(w.want)); err != nil {
 		return fmt.Errorf("caching blob %s: %w", w.want, err)
 	}
+	atomicfile.SyncDir(filepath.Dir(w.c.BlobPath(w.want)))
 	w.done = true
 	return nil
 }
@@ -323,28 +325,7 @@ func (c *Cache) updateIndex(change func(*v1.IndexManifest) bool) error {
 	return c.writeFileAtomic("index.json", b)
 }
 
-// writeFileAtomic replaces DIR/name with b: a temporary file, synced, then
-// renamed.
+// writeFileAtomic replaces DIR/name with b (see atomicfile.Write).
 func (c *Cache) writeFileAtomic(name string, b []byte) error {
-	f, err := os.CreateTemp(c.ingestDir(), name+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(c.dir, name))
+	return atomicfile.WriteBytes(filepath.Join(c.dir, name), b)
 }

@@ -1,21 +1,32 @@
 // Package corpus finds the layers zbench measures and loads them into memory,
 // checked, before any clock starts.
 //
+// The command does it all in two calls: Resolver.Open turns the SOURCE
+// arguments into a Set (the layers to measure, named, with their images), and
+// Set.Walk loads them one at a time, yielding each as a Step: loaded and
+// verified, skipped (WalkOptions.Skip), empty (an image layer with no files)
+// or failed (a *LayerError; the walk goes on). Only an interrupt stops a
+// walk. zbench run and zbench determinism both walk layers this way.
+//
 // A layer goes through these steps:
 //
-//  1. A SOURCE argument becomes a Source (Parse, or Resolver.Parse with
-//     Options): "builtin", a directory of layer blobs, one blob file, a
-//     registry image (remote.go), an OCI layout (oci:, layout.go), a docker
-//     save archive (docker-archive:, archive.go) or a corpus list (@FILE,
-//     @default, @quick; list.go). Other transports skopeo knows are
+//  1. A SOURCE argument becomes a Source (Resolver.Parse, with the
+//     resolver's Options): "builtin", a directory of layer blobs, one blob
+//     file, a registry image (remote.go), an OCI layout (oci:, layout.go), a
+//     docker save archive (docker-archive:, archive.go) or a corpus list
+//     (@FILE, @default, @quick; list.go). Other transports skopeo knows are
 //     recognised but not supported (ErrUnsupportedSource).
 //
 //     Image sources resolve their images first (manifest, platform from an
-//     index, config with the diffIDs), then Resolver.Fetch downloads the
-//     missing layer blobs into the Cache (cache.go: an OCI image layout,
-//     every blob verified before it is renamed into place), each blob once
-//     for all images, with retries (transport.go). Resolver.Entries does
-//     both for a run, lists each blob once, and names layers image-lN.
+//     index, config with the diffIDs; remote.go), then Resolver.Fetch
+//     downloads the missing layer blobs into the Cache (fetch.go, into
+//     cache.go's OCI image layout, every blob verified before it is renamed
+//     into place), each blob once for all images, Options.Jobs at a time,
+//     with retries (retry.go for a blob, transport.go for a request).
+//     Resolver.Resolve (and Open) does both for a run, lists each blob once,
+//     and names layers image-lN. Options and progress Events are in
+//     options.go, the Resolver itself in resolver.go, the check that a
+//     registry can be reached at all in probe.go.
 //
 //  2. The Source lists its layers as Entries (Source.Layers): a name for the
 //     layer= key of results (CleanName, made unique in a run by Key), where
@@ -33,7 +44,16 @@
 // origin and wraps a sentinel (ErrUnknownFormat, ErrCorrupt,
 // ErrDigestMismatch, ErrDiffIDMismatch, ErrNotTar, ErrEmptyLayer,
 // ErrTooLarge), so that the command can report it and go on with the other
-// layers.
+// layers. Errors name no flag of the command: they wrap sentinels or typed
+// errors (ErrInsecure, *InsecureError, ErrUnreachable, ErrNoLayers …) and
+// the command adds the flag to use.
+//
+// # Boundaries
+//
+// corpus is at the bottom with results: it imports neither results nor
+// bench nor anything above them. It knows nothing of codecs, timing or run
+// directories; the command joins a Set's steps to the bench runner and the
+// results writer.
 //
 // # Memory
 //

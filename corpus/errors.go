@@ -88,3 +88,25 @@ func layerErr(e Entry, err error) error {
 	}
 	return &LayerError{Name: e.Name, Origin: e.Origin, Err: err}
 }
+
+// Sentinel errors of registry access.
+var (
+	// ErrNotFound is returned when a registry answers 404 for a manifest or
+	// a blob. Typically this indicates a misspelt repository or tag, or a
+	// tag that was deleted.
+	ErrNotFound = errors.New("not found")
+
+	// ErrUnauthorized is returned when a registry answers 401 or 403.
+	// Typically this indicates a private repository (log in with docker
+	// login, or configure a credential helper), wrong credentials, or, on
+	// Docker Hub, a repository that does not exist.
+	ErrUnauthorized = errors.New("access denied")
+
+	// ErrNoPlatform is returned when an index or manifest list has no image
+	// for the requested platform (Options.Platform).
+	ErrNoPlatform = errors.New("no image for the platform")
+
+	// ErrUnreachable is returned by Probe when no connection to a registry
+	// could be made in time: no network, no DNS, a firewall.
+	ErrUnreachable = errors.New("registry unreachable")
+)

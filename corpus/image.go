@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
+	"zbench/internal/safetext"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -35,11 +37,12 @@ type Image struct {
 	// where the other images go on): its one entry fails to load with it.
 	Err error
 
-	repoRef   *name.Repository // where to fetch missing blobs; nil for local images
-	mediaType types.MediaType  // of the manifest
-	size      int64            // of the manifest
-	platform  *v1.Platform     // from the config
-	warning   string           // a note for Fetch to give
+	repoRef    *name.Repository // where to fetch missing blobs; nil for local images
+	indexDepth int              // indexes passed through to the manifest (see checkIndexDepth)
+	mediaType  types.MediaType  // of the manifest
+	size       int64            // of the manifest
+	platform   *v1.Platform     // from the config
+	warning    string           // a note for Fetch to give
 }
 
 // An ImageLayer is one layer of an Image, in manifest order.
@@ -69,22 +72,6 @@ type ImageLayer struct {
 	// open reads the blob (the cache file, a layout blob, an archive
 	// member), or nil where it is not fetched yet.
 	open func() (io.ReadCloser, error)
-}
-
-// Entries are the image's layers to measure: one per layer not skipped,
-// named after the image and the layer index (python-3.12-l3), with the blob's
-// digest and the config's diffID to check.
-func (img *Image) Entries() []Entry {
-	if img.Err != nil {
-		return []Entry{img.errEntry()}
-	}
-	var es []Entry
-	for _, l := range img.Layers {
-		if l.Skip == "" {
-			es = append(es, img.entry(l))
-		}
-	}
-	return es
 }
 
 // errEntry is the one entry of an image that could not be resolved.
@@ -166,13 +153,13 @@ func layerKind(mt types.MediaType, urls []string) string {
 	case types.DockerForeignLayer, types.OCIRestrictedLayer, types.OCIUncompressedRestrictedLayer,
 		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd":
 		if len(urls) > 0 {
-			return fmt.Sprintf("foreign (non-distributable) layer, published at %s, not in the registry; not fetched", urls[0])
+			return fmt.Sprintf("foreign (non-distributable) layer, published at %s, not in the registry; not fetched", registryText(urls[0]))
 		}
 		return "foreign (non-distributable) layer, not in the registry; not fetched"
 	case "":
 		return "layer without a media type; skipped"
 	}
-	return fmt.Sprintf("unknown layer media type %q; skipped, as the image spec asks", mt)
+	return fmt.Sprintf("unknown layer media type \"%s\"; skipped, as the image spec asks", registryText(string(mt)))
 }
 
 // imageSource is a Source of whole images.
@@ -219,4 +206,21 @@ func (r *Resolver) entriesOf(images []*Image, seen map[v1.Hash]string, used map[
 		}
 	}
 	return es
+}
+
+// maxRegistryText bounds a registry-supplied string quoted in a message.
+const maxRegistryText = 256
+
+// registryText makes a string from a registry (a URL, a media type, an
+// annotation) fit for a message: control characters and ESC sequences
+// escaped, at most maxRegistryText bytes.
+func registryText(s string) string {
+	if len(s) > maxRegistryText {
+		cut := maxRegistryText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return safetext.Line(s)
 }

@@ -59,11 +59,6 @@ func (s *layoutSource) Layers(ctx context.Context) ([]Entry, error) {
 	return s.r.layersOf(ctx, s)
 }
 
-// Images lists the layout's images; their blobs are read where they are.
-func (s *layoutSource) Images(ctx context.Context) ([]*Image, error) {
-	return s.r.imagesOf(ctx, s)
-}
-
 func (s *layoutSource) resolve(ctx context.Context) ([]*Image, error) {
 	lp, err := layout.FromPath(s.dir)
 	if err != nil {

@@ -84,7 +84,7 @@ func (r *Resolver) parseList(arg, rest string, depth int) (Source, error) {
 		return nil, fmt.Errorf("source %q: empty list name; the built-in lists are @%s", arg, strings.Join(Lists(), ", @"))
 	}
 	if isFile(rest) || strings.ContainsAny(rest, `/\`) || filepath.Ext(rest) != "" {
-		data, err = os.ReadFile(rest)
+		data, err = readListFile(rest)
 		dir = filepath.Dir(rest)
 	} else if data, err = listFS.ReadFile("lists/" + rest + ".txt"); err != nil {
 		err = fmt.Errorf("no file %q and no built-in list of that name (they are @%s)", rest, strings.Join(Lists(), ", @"))
@@ -200,12 +200,6 @@ func (s *listSource) resolve(ctx context.Context) ([]*Image, error) {
 func imageNameOf(line string) string {
 	base, _, _ := strings.Cut(line, "@")
 	return filepath.Base(base)
-}
-
-// Images resolves the list's images and fetches their layers; lines that
-// are not images (files, directories, builtin) are left out.
-func (s *listSource) Images(ctx context.Context) ([]*Image, error) {
-	return s.r.imagesOf(ctx, s)
 }
 
 // Layers returns the layers of every line, each blob once.

@@ -17,9 +17,9 @@ import (
 
 // LoadOptions say how Load reads a layer.
 type LoadOptions struct {
-	// MaxBytes is the largest blob and the largest raw tar Load accepts
-	// (the -max-layer-bytes flag). Larger layers fail with ErrTooLarge as
-	// soon as the limit is crossed while streaming. 0 or less: no limit.
+	// MaxBytes is the largest blob and the largest raw tar Load accepts.
+	// Larger layers fail with ErrTooLarge as soon as the limit is crossed
+	// while streaming. 0 or less: no limit.
 	MaxBytes int64
 }
 

@@ -59,13 +59,6 @@ var imageRef = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?` +
 	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
 	`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`)
 
-// Parse turns a SOURCE argument into a Source with a Resolver of default
-// Options (the default cache, linux/amd64, no plain HTTP). See
-// Resolver.Parse.
-func Parse(arg string) (Source, error) {
-	return defaultResolver().Parse(arg)
-}
-
 // Parse turns a SOURCE argument of the command into a Source:
 //
 //   - "builtin": the offline layer made from the Go installation (Builtin);
@@ -81,8 +74,7 @@ func Parse(arg string) (Source, error) {
 //   - another transport skopeo knows (oci-archive:, dir: …): an error
 //     wrapping ErrUnsupportedSource.
 //
-// Sources of images (registry, oci:, docker-archive:, lists) also have an
-// Images method. A local path that exists is taken as a path even if it
+// A local path that exists is taken as a path even if it
 // looks like a transport; write ./builtin for a directory named builtin.
 func (r *Resolver) Parse(arg string) (Source, error) {
 	if arg == "" {

@@ -44,9 +44,13 @@ func TestParse(t *testing.T) {
 		{arg: filepath.Join(dir, "Missing File.tar.gz"), err: fs.ErrNotExist, msg: "not builtin, a file, a directory or an image reference"},
 		{arg: "", msg: "empty source"},
 	}
+	r, err := NewResolver(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.arg, func(t *testing.T) {
-			got, err := Parse(tt.arg)
+			got, err := r.Parse(tt.arg)
 			if tt.want != nil {
 				if err != nil || got != tt.want {
 					t.Fatalf("Parse(%q) = %#v, %v; want %#v", tt.arg, got, err, tt.want)

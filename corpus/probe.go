@@ -40,7 +40,7 @@ func (r *Resolver) Probe(ctx context.Context, srcs []Source) error {
 	}
 	target := &url.URL{Scheme: scheme, Host: reg.RegistryStr(), Path: "/v2/"}
 	addr := hostPort(target)
-	if purl, err := http.ProxyFromEnvironment(&http.Request{URL: target}); err == nil && purl != nil {
+	if purl, err := directForPlainHTTP(http.ProxyFromEnvironment)(&http.Request{URL: target}); err == nil && purl != nil {
 		addr = hostPort(purl)
 	}
 	start := time.Now()

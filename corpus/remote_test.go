@@ -299,13 +299,17 @@ func TestInsecureOnlyLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = entriesFor(t, r, ref)
-	if !errors.Is(err, ErrInsecure) || !strings.Contains(err.Error(), "-insecure") {
-		t.Errorf("plain HTTP without -insecure: err = %v, want ErrInsecure", err)
+	var ie *InsecureError
+	if !errors.Is(err, ErrInsecure) || !errors.As(err, &ie) || !ie.Loopback {
+		t.Errorf("plain HTTP to loopback without Options.Insecure: err = %v, want an *InsecureError on loopback", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "-insecure") {
+		t.Errorf("error names a flag of the command: %v", err)
 	}
 	g := &schemeGuard{inner: http.DefaultTransport, insecure: true}
 	req, _ := http.NewRequest("GET", "http://registry.example.com/v2/", nil)
-	if _, err := g.RoundTrip(req); !errors.Is(err, ErrInsecure) {
-		t.Errorf("plain HTTP to a remote host with -insecure: err = %v, want ErrInsecure", err)
+	if _, err := g.RoundTrip(req); !errors.As(err, &ie) || ie.Loopback || ie.Host != "registry.example.com" {
+		t.Errorf("plain HTTP to a remote host with Options.Insecure: err = %v, want an *InsecureError off loopback", err)
 	}
 	for host, want := range map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true, "[::1]": true, "10.0.0.1": false, "example.com": false} {
 		if isLoopback(host) != want {

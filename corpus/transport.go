@@ -32,6 +32,9 @@ type RetryPolicy struct {
 	// Stall aborts a blob download, to retry it, when no byte arrived for
 	// this long (default 30s).
 	Stall time.Duration
+	// Small bounds one attempt at a manifest or a config, body included
+	// (default 60s): a registry that drips bytes slowly is cut off.
+	Small time.Duration
 }
 
 // withDefaults fills in zero fields.
@@ -50,6 +53,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.Stall <= 0 {
 		p.Stall = 30 * time.Second
+	}
+	if p.Small <= 0 {
+		p.Small = time.Minute
 	}
 	return p
 }
@@ -188,44 +194,243 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // ErrInsecure is returned for a request over plain HTTP that zbench refuses:
-// to a registry that is not on loopback, or without -insecure. Typically
-// this indicates a local registry without TLS: add -insecure.
+// to a registry that is not on loopback, or without Options.Insecure.
+// Typically this indicates a local registry without TLS. The error is an
+// *InsecureError, which says which.
 var ErrInsecure = errors.New("plain HTTP refused")
+
+// An InsecureError is a request over plain HTTP refused. It matches
+// ErrInsecure.
+type InsecureError struct {
+	Host string // host[:port] of the request
+	// Loopback is set when the registry is on loopback, where
+	// Options.Insecure would allow plain HTTP; unset, plain HTTP is never
+	// allowed.
+	Loopback bool
+}
+
+func (e *InsecureError) Error() string {
+	if e.Loopback {
+		return fmt.Sprintf("%v to %s", ErrInsecure, e.Host)
+	}
+	host := e.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return fmt.Sprintf("%v to %s: zbench allows plain HTTP only to a registry on loopback, and %s does not resolve to loopback addresses only", ErrInsecure, e.Host, host)
+}
+
+// Is reports whether target is ErrInsecure.
+func (e *InsecureError) Is(target error) bool { return target == ErrInsecure }
 
 // schemeGuard refuses plain HTTP unless insecure is set and the host is on
 // loopback. Note: ggcr falls back to http:// by itself for localhost and
-// private (RFC 1918) addresses; the guard makes -insecure the only way to
+// private (RFC 1918) addresses; the guard makes Options.Insecure the only way to
 // plain HTTP, and only to this machine.
+//
+// "On loopback" means that every address the host resolves to is a
+// loopback address (a name such as evil.localhost is resolved, not trusted),
+// and the connection itself is checked again when it is dialed (see
+// loopbackOnly), so that a name that resolves elsewhere the second time is
+// refused too. A plain-HTTP request never goes through a proxy: Go's proxy
+// settings bypass only the literal localhost and loopback addresses, and a
+// proxy would see the registry's credentials in the clear.
+//
+// The guard also bounds what a registry can make zbench do: at most
+// maxRedirects redirects in a row (ggcr's redirect check replaces Go's
+// limit of 10, so a redirect loop would never end), manifests of at most
+// MaxManifestBytes, each read within small (RetryPolicy.Small).
 type schemeGuard struct {
 	inner    http.RoundTripper
 	insecure bool
-	offline  bool // refuse every request (Options.Offline)
+	offline  bool          // refuse every request (Options.Offline)
+	small    time.Duration // bound on one manifest answer, body included; 0: none
 }
+
+// maxRedirects is the longest chain of redirects followed, as Go's default.
+const maxRedirects = 10
+
+// MaxManifestBytes is the largest manifest or index zbench reads, as the
+// OCI distribution spec asks registries to accept (4 MiB); ggcr alone
+// would read 100 MiB.
+const MaxManifestBytes = 4 << 20
+
+// ErrRegistryLimit is wrapped by the errors of answers that pass zbench's
+// bounds on a registry: too many redirects, a manifest or config too
+// large or too slow, too many layers or nested indexes.
+var ErrRegistryLimit = errors.New("registry answer out of bounds")
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g.offline {
 		return nil, fmt.Errorf("%w: %s: offline, no request made", ErrUnreachable, req.URL.Host)
 	}
+	if n := redirectsBefore(req); n > maxRedirects {
+		return nil, fmt.Errorf("%w: %s%s: more than %d redirects", ErrRegistryLimit, req.URL.Host, req.URL.Path, maxRedirects)
+	}
 	if req.URL.Scheme == "http" {
 		host := req.URL.Hostname()
 		switch {
-		case !isLoopback(host):
-			return nil, fmt.Errorf("%w to %s: zbench allows plain HTTP only to a registry on loopback (with -insecure)", ErrInsecure, req.URL.Host)
+		case !resolvesToLoopback(req.Context(), host):
+			return nil, &InsecureError{Host: req.URL.Host}
 		case !g.insecure:
-			return nil, fmt.Errorf("%w to %s: use -insecure for a registry on loopback without TLS", ErrInsecure, req.URL.Host)
+			return nil, &InsecureError{Host: req.URL.Host, Loopback: true}
 		}
+		if t, ok := g.inner.(*http.Transport); ok && t.Proxy != nil {
+			if u, err := t.Proxy(req); err != nil || u != nil {
+				return nil, fmt.Errorf("%w to %s: a proxy would carry it (and any credentials) in the clear", ErrInsecure, req.URL.Host)
+			}
+		}
+		req = req.WithContext(context.WithValue(req.Context(), loopbackOnlyKey{}, true))
 	}
-	return g.inner.RoundTrip(req)
+	if !strings.Contains(req.URL.Path, "/manifests/") || req.Method != http.MethodGet {
+		return g.inner.RoundTrip(req)
+	}
+	return g.manifest(req)
 }
 
-// isLoopback reports whether host (a name or an address, no port) is this
-// machine: localhost or a loopback address.
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+// manifest makes a manifest request whose answer is cut off past
+// MaxManifestBytes or after g.small.
+func (g *schemeGuard) manifest(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	var timer *time.Timer
+	if g.small > 0 {
+		timer = time.AfterFunc(g.small, func() {
+			cancel(fmt.Errorf("%w: %s%s: no whole answer in %v", ErrRegistryLimit, req.URL.Host, req.URL.Path, g.small))
+		})
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	done := func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		cancel(nil)
+	}
+	resp, err := g.inner.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && req.Context().Err() == nil {
+			err = cause
+		}
+		done()
+		return nil, err
+	}
+	if resp.ContentLength > MaxManifestBytes {
+		resp.Body.Close()
+		done()
+		return nil, fmt.Errorf("%w: %s%s: a manifest of %d bytes, more than %d", ErrRegistryLimit, req.URL.Host, req.URL.Path, resp.ContentLength, MaxManifestBytes)
+	}
+	resp.Body = &boundedBody{rc: resp.Body, ctx: ctx, parent: req.Context(), done: done, left: MaxManifestBytes,
+		what: req.URL.Host + req.URL.Path}
+	return resp, nil
+}
+
+// boundedBody is a manifest body: reading past left bytes, or after its
+// context ends, fails with ErrRegistryLimit.
+type boundedBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context // ends at the deadline
+	parent context.Context // the request's own
+	done   func()
+	left   int64
+	what   string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	// One byte more than left tells a body of exactly the limit from a
+	// larger one.
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, fmt.Errorf("%w: %s: a manifest of more than %d bytes", ErrRegistryLimit, b.what, MaxManifestBytes)
+	}
+	if err != nil && err != io.EOF && b.ctx.Err() != nil && b.parent.Err() == nil {
+		err = context.Cause(b.ctx)
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error {
+	err := b.rc.Close()
+	b.done()
+	return err
+}
+
+// redirectsBefore counts the redirects that led to req.
+func redirectsBefore(req *http.Request) int {
+	n := 0
+	for r := req; r.Response != nil && r.Response.Request != nil && n <= maxRedirects; r = r.Response.Request {
+		n++
+	}
+	return n
+}
+
+// loopbackOnlyKey marks the context of a plain-HTTP request: the dialer of
+// newHTTPTransport then refuses a connection to any address but loopback.
+type loopbackOnlyKey struct{}
+
+// loopbackOnly is a net.Dialer.ControlContext: for a request marked with
+// loopbackOnlyKey, it refuses to connect to an address that is not
+// loopback, whatever the name resolved to before.
+func loopbackOnly(ctx context.Context, network, address string, _ syscall.RawConn) error {
+	if ctx.Value(loopbackOnlyKey{}) == nil {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%w: refusing to connect to %s, not a loopback address", ErrInsecure, address)
+	}
+	return nil
+}
+
+// lookupIPAddr resolves host names for resolvesToLoopback; tests replace it.
+var lookupIPAddr = net.DefaultResolver.LookupIPAddr
+
+// loopbackLookupTimeout bounds the name lookup of resolvesToLoopback.
+const loopbackLookupTimeout = 5 * time.Second
+
+// isLoopback reports whether host (a name or an address, no port) is this
+// machine: a loopback address, or a name whose every address is loopback.
+func isLoopback(host string) bool {
+	return resolvesToLoopback(context.Background(), host)
+}
+
+// resolvesToLoopback is isLoopback, its name lookup bounded by ctx and
+// loopbackLookupTimeout. A name that does not resolve is not loopback.
+func resolvesToLoopback(ctx context.Context, host string) bool {
+	host = strings.Trim(host, "[]")
+	if host == "" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	ctx, cancel := context.WithTimeout(ctx, loopbackLookupTimeout)
+	defer cancel()
+	addrs, err := lookupIPAddr(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if !a.IP.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
+
+// directForPlainHTTP wraps a proxy function so that plain-HTTP requests
+// (only ever to loopback, see schemeGuard) never use a proxy.
+func directForPlainHTTP(proxy func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(req *http.Request) (*url.URL, error) {
+		if req.URL.Scheme == "http" {
+			return nil, nil
+		}
+		return proxy(req)
+	}
 }
 
 // redactErr removes query strings from URLs in err's message: registries
@@ -259,11 +464,13 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 // newHTTPTransport is the transport under the retry and guard layers: a
-// short dial timeout, so that an unreachable registry is found out quickly.
+// short dial timeout, so that an unreachable registry is found out quickly;
+// plain HTTP (loopback only) goes direct, never through a proxy, and its
+// connections are checked to be to loopback addresses.
 func newHTTPTransport(dial, header time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:                 directForPlainHTTP(http.ProxyFromEnvironment),
+		DialContext:           (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second, ControlContext: loopbackOnly}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   32,

@@ -48,10 +48,14 @@ type Table struct {
 
 // Answers returns the evidence as one Answer per question, in the order
 // the report shows them: size, pull time, recompression economics,
-// publishing both, determinism, interop, levels.
+// publishing both, determinism, interop, levels; with client profiles, the
+// pull time per client after pull time.
 func (e *Evidence) Answers() []Answer {
 	as := []Answer{e.sizeAnswer(), e.pullAnswer(), e.economicsAnswer(), e.storageAnswer(),
 		e.determinismAnswer(), e.interopAnswer(), e.levelsAnswer()}
+	if len(e.Clients) > 0 {
+		as = slices.Insert(as, 2, e.clientAnswer())
+	}
 	for i := range as {
 		as[i].Source = e
 	}

@@ -3,25 +3,24 @@ package evidence
 import (
 	"fmt"
 	"slices"
-	"sort"
 
 	"zbench/results"
 )
 
-// A Run is one run directory as results.Load reads it.
-type Run struct {
-	Dir     string
-	Env     results.Env
-	Records []results.Record
-}
+// A Run is one run as results.ReadRun reads it.
+type Run = *results.Run
 
-// LoadRun reads a run directory.
+// LoadRun reads a run directory (the evidence needs samples.jsonl and
+// env.json, so not a bare results.txt).
 func LoadRun(dir string) (Run, error) {
-	env, recs, err := results.Load(dir)
-	if err != nil {
-		return Run{}, fmt.Errorf("loading run %q: %w", dir, err)
+	r, err := results.ReadRun(dir)
+	if err == nil && r.Env == nil {
+		err = fmt.Errorf("%s is a results file: the evidence needs the run directory's %s and %s", r.Path, results.EnvFile, results.SamplesFile)
 	}
-	return Run{Dir: dir, Env: env, Records: recs}, nil
+	if err != nil {
+		return nil, fmt.Errorf("loading run %q: %w", dir, err)
+	}
+	return r, nil
 }
 
 // A cell is one measured cell, summarised: the medians of its samples.
@@ -66,7 +65,7 @@ type layer struct {
 type data struct {
 	runs    []Run
 	cells   map[results.CellKey]*cell
-	byLoose map[looseKey]*cell
+	byLoose map[results.CellKey]*cell // by CellKey.AnyThreads
 	order   []results.CellKey
 	layers  []*layer
 	byName  map[string]*layer
@@ -83,24 +82,15 @@ type loadFail struct{ name, err string }
 // index summarises the runs' records into cells. A cell measured in more
 // than one run is taken from the first.
 func index(runs []Run) *data {
-	d := &data{runs: runs, cells: map[results.CellKey]*cell{}, byLoose: map[looseKey]*cell{}, byName: map[string]*layer{}}
+	d := &data{runs: runs, cells: map[results.CellKey]*cell{}, byLoose: map[results.CellKey]*cell{}, byName: map[string]*layer{}}
 	for _, r := range runs {
-		groups := map[results.CellKey][]results.Record{}
-		var order []results.CellKey
-		for _, rec := range r.Records {
-			k := rec.Key()
+		for _, rc := range r.Cells {
+			k := rc.Key
 			if k.API != "" {
 				continue // the answers are what streaming clients get; whole-buffer ceilings are the report's
 			}
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], rec)
-		}
-		for _, k := range order {
-			recs := groups[k]
 			if k.Op == results.OpLoad {
-				for _, rec := range recs {
+				for _, rec := range rc.Records {
 					if rec.Err != "" {
 						d.loadFails = append(d.loadFails, loadFail{k.Layer, rec.Err})
 					}
@@ -113,26 +103,24 @@ func index(runs []Run) *data {
 				}
 				continue
 			}
-			c := summarize(k, recs)
-			c.run = r.Dir
+			c := summarize(rc)
+			c.run = r.Path
 			d.cells[k] = c
-			if _, ok := d.byLoose[loose(k)]; !ok {
-				d.byLoose[loose(k)] = c
+			if _, ok := d.byLoose[k.AnyThreads()]; !ok {
+				d.byLoose[k.AnyThreads()] = c
 			}
 			d.order = append(d.order, k)
 			l := d.byName[k.Layer]
 			if l == nil {
-				l = &layer{name: k.Layer, run: r.Dir}
+				l = &layer{name: k.Layer, run: r.Path}
 				d.byName[k.Layer] = l
 				d.layers = append(d.layers, l)
 			}
-			for _, rec := range recs {
-				if l.digest == "" {
-					l.digest = rec.LayerDigest
-				}
-				if l.diffID == "" {
-					l.diffID = rec.DiffID
-				}
+			if l.digest == "" {
+				l.digest = rc.LayerDigest
+			}
+			if l.diffID == "" {
+				l.diffID = rc.DiffID
 			}
 			if c.rawBytes > 0 {
 				l.rawBytes = c.rawBytes
@@ -146,71 +134,35 @@ func index(runs []Run) *data {
 	return d
 }
 
-// summarize computes a cell's medians from its records, as results.txt
-// computes each sample's MB/s and cpu-sec/GB.
-func summarize(k results.CellKey, recs []results.Record) *cell {
-	c := &cell{key: k, verified: true}
-	var mbps, cpu []float64
-	for _, r := range recs {
-		if r.RawBytes > 0 {
-			c.rawBytes = r.RawBytes
-		}
-		if r.CompressedBytes > 0 {
-			c.compressedBytes = r.CompressedBytes
-		}
-		if r.Err != "" {
-			if c.err == "" {
-				c.err = r.Err
-			}
-			continue
-		}
-		c.verified = c.verified && r.Verified
-		if r.Iters <= 0 || r.WallNS <= 0 {
-			continue
-		}
-		raw := float64(r.RawBytes) * float64(r.Iters)
-		mbps = append(mbps, raw/float64(r.WallNS)*1e3)
-		if r.CPUNS > 0 && raw > 0 {
-			cpu = append(cpu, float64(r.CPUNS)/raw)
-		}
-	}
-	c.samples = len(mbps)
-	if c.err == "" && len(mbps) == 0 {
-		c.err = "no samples"
-	}
+// summarize takes a cell's medians: throughput and CPU per GB, as
+// samples.jsonl gives each sample's (results.Cell.Exact).
+func summarize(rc *results.Cell) *cell {
+	c := &cell{key: rc.Key, rawBytes: rc.RawBytes, compressedBytes: rc.CompressedBytes, verified: rc.Verified, err: rc.Problem()}
+	c.samples = rc.Samples()
 	if c.err != "" {
 		c.verified = false
 		return c
 	}
-	c.mbps = median(mbps)
-	c.cpu = median(cpu)
+	c.mbps = rc.Summary(results.UnitMBPerSec).Median
+	c.cpu = rc.Summary(results.UnitCPUSecPerGB).Median
 	return c
-}
-
-// median returns the median of vs (the mean of the middle two for an even
-// count), 0 for none. vs is left unchanged.
-func median(vs []float64) float64 {
-	if len(vs) == 0 {
-		return 0
-	}
-	s := slices.Clone(vs)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // get returns the cell of k, or nil.
 func (d *data) get(k results.CellKey) *cell { return d.cells[k] }
 
-// An Encoder is an encode setting: a codec at a level, with its threads.
+// An Encoder is an encode setting (a results.Setting of OpEncode) with the
+// format it writes, as the evidence's JSON shows it.
 type Encoder struct {
 	Codec   string `json:"codec"`
 	Level   string `json:"level"`
 	Threads int    `json:"threads"`
 	Format  string `json:"format"`
+}
+
+// Setting is e as a results.Setting.
+func (e Encoder) Setting() results.Setting {
+	return results.Setting{Op: results.OpEncode, Codec: e.Codec, Level: e.Level, Threads: e.Threads}
 }
 
 func (e Encoder) String() string {
@@ -278,25 +230,19 @@ func guessFormat(codec string) string {
 
 // encodeCell returns the encode cell of e on layer l.
 func (d *data) encodeCell(e Encoder, l string) *cell {
-	return d.get(results.CellKey{Op: results.OpEncode, Layer: l, Codec: e.Codec, Level: e.Level, Threads: e.Threads})
+	return d.get(e.Setting().On(l))
 }
-
-// looseKey is a cell key without the threads: a decoder's thread count
-// follows GOMAXPROCS for some codecs, and a question names only the codec.
-type looseKey struct{ op, layer, codec, from, level string }
-
-func loose(k results.CellKey) looseKey { return looseKey{k.Op, k.Layer, k.Codec, k.From, k.Level} }
 
 // decodeCell returns the cell of decoder dec reading e's output on layer l,
 // whatever the decoder's threads.
 func (d *data) decodeCell(e Encoder, dec, l string) *cell {
-	return d.byLoose[looseKey{results.OpDecode, l, dec, e.Codec, e.Level}]
+	return d.byLoose[results.CellKey{Op: results.OpDecode, Layer: l, Codec: dec, From: e.Codec, Level: e.Level}]
 }
 
 // originalCell returns the decode-original cell of decoder dec on layer l.
 func (d *data) originalCell(dec, l string) *cell {
 	for _, f := range []string{"gzip", "zstd"} {
-		if c := d.byLoose[looseKey{results.OpDecodeOriginal, l, dec, f, ""}]; c != nil {
+		if c := d.byLoose[results.CellKey{Op: results.OpDecodeOriginal, Layer: l, Codec: dec, From: f}]; c != nil {
 			return c
 		}
 	}

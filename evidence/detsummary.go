@@ -32,6 +32,9 @@ type DeterminismSummary struct {
 	Inputs                    []string `json:"inputs"`
 	Versions                  []string `json:"versions"`
 	Method                    string   `json:"method"`
+	// AcrossVersions, when the matrix has it, answers which upgrade of
+	// Go, klauspost/compress or libzstd changes which codec's bytes.
+	AcrossVersions *VersionsSummary `json:"across_versions,omitempty"`
 	// Matrix is the matrix itself, without its per-encode digests.
 	Matrix *results.DeterminismMatrix `json:"matrix"`
 }
@@ -108,8 +111,14 @@ func summarizeDeterminism(m *results.DeterminismMatrix) *DeterminismSummary {
 			}
 		}
 	}
+	s.AcrossVersions = summarizeVersions(m.AcrossVersions)
 	mc := *m
 	mc.Encodes = nil
+	if m.AcrossVersions != nil {
+		vc := *m.AcrossVersions
+		vc.Encodes = nil
+		mc.AcrossVersions = &vc
+	}
 	s.Matrix = &mc
 	return s
 }

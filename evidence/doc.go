@@ -2,12 +2,14 @@
 // zstd was added to the OCI image spec, each number with the method that
 // made it and the layers it holds for.
 //
-//  1. [Load] (or [LoadRun] and [Compute]) reads run directories with
-//     results.Load and, when there is one, the determinism matrix that
-//     zbench determinism wrote (RUNDIR/determinism.json).
-//  2. Every cell is summarised by the medians of its samples, computed as
-//     results.txt computes each sample's MB/s and cpu-sec/GB, so the
-//     figures agree with what benchstat shows for the same run. Corpus
+//  1. [Load] (or [LoadRun] and [FromRuns] or [Compute]) reads run
+//     directories with results.ReadRun and, when there is one, the
+//     determinism matrix that zbench determinism wrote
+//     (RUNDIR/determinism.json).
+//  2. Every cell is summarised by the medians (results.Cell.Summary) of
+//     its samples, as results.txt computes each sample's MB/s and
+//     cpu-sec/GB, so the figures agree with what benchstat shows for the
+//     same run. Corpus
 //     figures weight layers by bytes: throughput is total raw bytes over
 //     the sum of the layers' median times, CPU per GB is total CPU seconds
 //     over total raw bytes, ratio is total raw over total compressed.
@@ -23,7 +25,9 @@
 //     which is missing is left out with the reason. Over every layer: the interop matrix of every encoder
 //     and decoder ([Interop]); buildkit's compression-level mapping and the
 //     libzstd level each klauspost level matches ([Levels]); and the
-//     determinism matrix's summary ([DeterminismSummary]).
+//     determinism matrix's summary ([DeterminismSummary]), with which upgrade
+//     of Go, klauspost/compress or libzstd changes which codec's bytes
+//     ([VersionsSummary]) when the matrix has them.
 //  4. [Evidence.WriteJSON] writes it all; [Evidence.Answers] gives one
 //     [Answer] per question (question, answer sentences, figures, layers,
 //     method, tables as strings) for an html/template, and

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,14 @@ type Params struct {
 	// registry) uses: its decode throughput and CPU are what pull time
 	// and conversion cost are computed from.
 	Decoders map[string]string `json:"decoders"`
+	// MoreLevels says how to measure more zstd levels, for the levels
+	// answer's method ("(-levels zstd-cgo=1-19)" from the command); when
+	// empty the method says "(more zstd-cgo levels)". It is not part of the
+	// JSON.
+	MoreLevels string `json:"-"`
+	// Clients are the client profiles (see clients.go) whose pull times
+	// are computed side by side; none for no per-client answer.
+	Clients []Profile `json:"clients,omitempty"`
 }
 
 // A Bandwidth is a link speed.
@@ -90,8 +99,10 @@ func DefaultBandwidths() []Bandwidth {
 	return bs
 }
 
-// DefaultDecoders are the decoders of containerd's pull path: Go's
-// compress/gzip (gzip-std) and klauspost's zstd (zstd-klauspost).
+// DefaultDecoders are Go's compress/gzip (gzip-std) and klauspost's zstd
+// (zstd-klauspost): the decoders of containerd before v2.4 and of Docker
+// when neither igzip nor unpigz is on PATH. The client profiles
+// ([Clients], Params.Clients) say what each client runs today.
 func DefaultDecoders() map[string]string {
 	return map[string]string{"gzip": "gzip-std", "zstd": "zstd-klauspost"}
 }
@@ -172,8 +183,10 @@ type Evidence struct {
 	// they are made of; none when every layer was given as a file.
 	Images []ImageInfo `json:"images,omitempty"`
 
-	Sizes       *Sizes              `json:"sizes"`
-	Pull        *PullTime           `json:"pull_time"`
+	Sizes *Sizes    `json:"sizes"`
+	Pull  *PullTime `json:"pull_time"`
+	// Clients are the pull times per client profile (Params.Clients).
+	Clients     []ClientPull        `json:"clients,omitempty"`
 	Economics   *Economics          `json:"economics"`
 	Storage     *Storage            `json:"storage"`
 	Determinism *DeterminismSummary `json:"determinism"`
@@ -226,12 +239,17 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	if p.VCPUHourUSD < 0 || p.EgressGBUSD < 0 || math.IsNaN(p.VCPUHourUSD) || math.IsNaN(p.EgressGBUSD) {
 		return nil, errors.New("prices must not be negative")
 	}
+	for _, r := range runs {
+		if r.Env == nil {
+			return nil, fmt.Errorf("%s is a results file: the evidence needs a run directory", r.Path)
+		}
+	}
 	d := index(runs)
 	e := &Evidence{Params: p}
 	for _, r := range runs {
-		e.Runs = append(e.Runs, RunInfo{Dir: r.Dir, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
+		e.Runs = append(e.Runs, RunInfo{Dir: r.Path, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
 			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],
-			Count: r.Env.Extra["count"], Profile: r.Env.Extra["profile"]})
+			Count: r.Env.Extra[results.ExtraCount], Profile: r.Env.Extra[results.ExtraProfile]})
 	}
 	for _, l := range d.layers {
 		e.Layers = append(e.Layers, LayerInfo{Name: l.name, Digest: l.digest, Format: l.format, RawBytes: l.rawBytes, PublishedBytes: l.published})
@@ -275,6 +293,9 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	e.Images = images(runs)
 	e.Sizes = sizes(d, gzLayers)
 	e.Pull = pullTime(d, gzLayers, p)
+	if len(p.Clients) > 0 {
+		e.Clients = clientPulls(d, p.Clients, p)
+	}
 	e.Economics = economics(d, gzLayers, p)
 	e.Storage = storage(d, gzLayers)
 	if len(e.Images) > 0 {
@@ -283,7 +304,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		e.Storage.perImage(in, excluded)
 	}
 	e.Interop = interop(d)
-	e.Levels = levels(d)
+	e.Levels = levels(d, cmp.Or(p.MoreLevels, "(more zstd-cgo levels)"))
 	e.Determinism = summarizeDeterminism(m)
 	return e, nil
 }
@@ -299,10 +320,17 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 		}
 		runs = append(runs, r)
 	}
+	return FromRuns(runs, detFile, p)
+}
+
+// FromRuns computes the evidence from runs already read, with the
+// determinism matrix of the first run directory that has one (or of
+// detFile when not empty).
+func FromRuns(runs []Run, detFile string, p Params) (*Evidence, error) {
 	var m *results.DeterminismMatrix
 	if detFile == "" {
-		for _, dir := range dirs {
-			path := filepath.Join(dir, results.DeterminismFile)
+		for _, r := range runs {
+			path := filepath.Join(r.Path, results.DeterminismFile)
 			if _, err := os.Stat(path); err == nil {
 				detFile = path
 				break

@@ -85,7 +85,7 @@ func synthetic() Run {
 	for _, c := range cells {
 		recs = append(recs, c.records()...)
 	}
-	return Run{Dir: "synthetic", Records: recs}
+	return results.FromRecords("synthetic", results.Env{}, recs)
 }
 
 func near(t *testing.T, what string, got, want float64) {
@@ -379,7 +379,7 @@ func TestParseBandwidths(t *testing.T) {
 
 func TestNotGzipLayersAreNoted(t *testing.T) {
 	run := synthetic()
-	run.Records = append(run.Records, mk(results.OpEncode, "xz-layer", "zstd-cgo", "", "3", 1000, 300).at([]int64{1000}, []int64{1000}).records()...)
+	run = results.FromRecords(run.Path, *run.Env, append(run.Records, mk(results.OpEncode, "xz-layer", "zstd-cgo", "", "3", 1000, 300).at([]int64{1000}, []int64{1000}).records()...))
 	e, err := Compute([]Run{run, run}, nil, DefaultParams())
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ func TestNotGzipLayersAreNoted(t *testing.T) {
 // per-image figures.
 func withImages() Run {
 	run := synthetic()
-	run.Records = append(run.Records, mk(results.OpEncode, "xz-layer", "zstd-cgo", "", "3", 1000, 300).at([]int64{1000}, []int64{1000}).records()...)
+	run = results.FromRecords(run.Path, *run.Env, append(run.Records, mk(results.OpEncode, "xz-layer", "zstd-cgo", "", "3", 1000, 300).at([]int64{1000}, []int64{1000}).records()...))
 	l := func(name string) results.ImageLayer { return results.ImageLayer{Layer: name, Digest: "sha256:" + name} }
 	empty := results.ImageLayer{Layer: "e", Digest: "sha256:e", Empty: true}
 	run.Env.Images = []results.Image{

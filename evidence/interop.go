@@ -66,7 +66,7 @@ func interop(d *data) *Interop {
 		}
 		if hasOriginal {
 			rows = append(rows, row{"published " + format, func(dec, l string) *cell {
-				c := d.byLoose[looseKey{results.OpDecodeOriginal, l, dec, format, ""}]
+				c := d.byLoose[results.CellKey{Op: results.OpDecodeOriginal, Layer: l, Codec: dec, From: format}]
 				return c
 			}})
 		}

@@ -86,7 +86,7 @@ func klauspostVersion() string {
 	return "(version unknown)"
 }
 
-func levels(d *data) *Levels {
+func levels(d *data, more string) *Levels {
 	lv := &Levels{BuildkitSource: fmt.Sprintf("moby/buildkit util/compression/zstd.go: today Compress passes "+
 		"compression-level to zstd.EncoderLevelFromZstd of klauspost/compress (the mapping shown is that function in "+
 		"klauspost/compress %s, linked into this zbench); before, buildkit mapped it itself in toZstdEncoderLevel "+
@@ -128,7 +128,7 @@ func levels(d *data) *Levels {
 		"each layer's median encode time (MB = 10^6 bytes), single-threaded, both over the layers where every level " +
 		"compared was measured. The nearest libzstd level is the measured level of " + firstNonEmpty(libCodec, "libzstd") +
 		" whose ratio is nearest (by the ratio of ratios); only the measured levels can be found, so measure more " +
-		"(-levels zstd-cgo=1-19) for a finer answer."
+		more + " for a finer answer."
 	if len(kp) == 0 || len(lib) == 0 {
 		return lv
 	}

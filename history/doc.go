@@ -11,7 +11,9 @@
 // Each night (scripts/nightly.sh):
 //
 //  1. Store.LastGood finds the newest good run that tonight's run can be
-//     compared with (same machine, same corpus bytes, cells in common).
+//     compared with (same machine by results.KindOf's machine keys, same
+//     corpus bytes, cells in common). Runs are read with results.ReadRun
+//     (through compare.Load); the index is written with atomicfile.
 //  2. compare.Compare compares them; `zbench compare` exits 1 on a
 //     regression.
 //  3. Store.Add copies tonight's run in, with its status (good, baseline

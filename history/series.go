@@ -2,7 +2,6 @@ package history
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -82,8 +81,8 @@ func (h *History) Series(units ...string) []Series {
 	var order []results.CellKey
 	seen := map[results.CellKey]bool{}
 	for _, r := range h.Runs {
-		for _, k := range r.Order {
-			if !seen[k] {
+		for _, c := range r.Cells {
+			if k := c.Key; !seen[k] {
 				seen[k] = true
 				order = append(order, k)
 			}
@@ -94,12 +93,12 @@ func (h *History) Series(units ...string) []Series {
 		for _, m := range metrics {
 			s := Series{Cell: k, Name: k.String(), Unit: m.Unit, Better: m.Better, Exact: m.Exact}
 			for i, r := range h.Runs {
-				c := r.Cells[k]
+				c := r.Cell(k)
 				if c == nil || c.Err != "" || len(c.Values[m.Unit]) == 0 {
 					continue
 				}
 				vals := c.Values[m.Unit]
-				sum, _ := compare.Summarize(vals, 0.95)
+				sum, _ := compare.Summarize(vals, results.Confidence)
 				s.Points = append(s.Points, Point{
 					Run: h.Entries[i].Name, Time: h.Entries[i].Start, Status: h.Entries[i].Status,
 					Median: sum.Median, Lo: sum.Lo, Hi: sum.Hi, N: sum.N,
@@ -140,16 +139,4 @@ func pooled(ps []Point) []float64 {
 		out = append(out, p.Values...)
 	}
 	return out
-}
-
-func median(v []float64) float64 {
-	s := slices.Sorted(slices.Values(v))
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

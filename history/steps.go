@@ -161,7 +161,7 @@ func seriesSteps(s Series, opt StepOptions) []candidate {
 			cs.NightsBefore, cs.NightsAfter = 1, 1
 		} else {
 			mb, ma := medians(before), medians(after)
-			cs.Before, cs.After = median(mb), median(ma)
+			cs.Before, cs.After = results.Median(mb), results.Median(ma)
 			d := cs.After/cs.Before - 1
 			if !(math.Abs(d) > opt.Threshold) {
 				continue

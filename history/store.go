@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"zbench/compare"
+	"zbench/internal/atomicfile"
 )
 
 // Files and folders of a store.
@@ -169,13 +170,9 @@ func (s *Store) Add(runDir string, opt AddOptions) (Entry, error) {
 		return Entry{}, fmt.Errorf("adding %q to history: %w", runDir, err)
 	}
 	if opt.Compare != nil {
-		f, err := os.Create(filepath.Join(dst, CompareFile))
-		if err == nil {
-			err = compare.WriteJSON(f, opt.Compare)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
+		err := atomicfile.Write(filepath.Join(dst, CompareFile), func(w io.Writer) error {
+			return compare.WriteJSON(w, opt.Compare)
+		})
 		if err != nil {
 			os.RemoveAll(dst)
 			return Entry{}, fmt.Errorf("adding %q to history: %w", runDir, err)
@@ -285,22 +282,7 @@ func (s *Store) writeIndex(entries []Entry) error {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("writing history index: %w", err)
 	}
-	tmp, err := os.CreateTemp(s.Dir, "."+IndexFile+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing history index: %w", err)
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(s.Dir, IndexFile))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteBytes(filepath.Join(s.Dir, IndexFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("writing history index: %w", err)
 	}
 	return nil

@@ -4,8 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"golang.org/x/perf/benchmath"
-
+	"zbench/compare"
 	"zbench/results"
 )
 
@@ -43,6 +42,9 @@ type Comparison struct {
 	OnlyBase int `json:"only_base,omitempty"`
 	OnlyNew  int `json:"only_new,omitempty"`
 }
+
+// alpha is the level of the report's tests between runs: compare's.
+var alpha = compare.DefaultOptions().Alpha
 
 // Compare compares each run after the first with the first.
 func (d *Data) Compare() []Comparison {
@@ -99,14 +101,12 @@ func compareRuns(base, nr *RunData) Comparison {
 		}
 		row.Underpowered = true
 		for i := range p.b {
-			sb := benchmath.NewSample(slices.Clone(p.b[i].mbps), &benchmath.DefaultThresholds)
-			sn := benchmath.NewSample(slices.Clone(p.n[i].mbps), &benchmath.DefaultThresholds)
-			c := benchmath.AssumeNothing.Compare(sb, sn)
-			if len(c.Warnings) == 0 {
+			pv, warns := compare.Test(p.b[i].mbps, p.n[i].mbps, alpha)
+			if len(warns) == 0 {
 				row.Underpowered = false
 			}
 			switch {
-			case c.P >= c.Alpha:
+			case pv >= alpha:
 				row.Same++
 			case p.n[i].MBps.Median > p.b[i].MBps.Median:
 				row.Faster++

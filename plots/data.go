@@ -6,25 +6,17 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-
-	"golang.org/x/perf/benchmath"
 
 	"zbench/results"
 )
 
-// Confidence is the level of every interval in a report.
-const Confidence = 0.95
-
-// A Run is one run directory as results.Load reads it, with the label the
-// report gives it.
+// A Run is one run as results.ReadRun reads it, with the label the report
+// gives it.
 type Run struct {
-	Label   string
-	Dir     string
-	Env     results.Env
-	Records []results.Record
+	Label string
+	*results.Run
 }
 
 // LoadRuns loads run directories. labels, when not empty, names the runs
@@ -38,23 +30,52 @@ func LoadRuns(dirs, labels []string) ([]*Run, error) {
 	if len(labels) > 0 && len(labels) != len(dirs) {
 		return nil, fmt.Errorf("%d labels for %d run directories", len(labels), len(dirs))
 	}
+	var runs []*results.Run
+	for _, dir := range dirs {
+		r, err := results.ReadRun(dir)
+		if err == nil && r.Env == nil {
+			err = fmt.Errorf("%s is a results file: a report needs the run directory's %s and %s", r.Path, results.EnvFile, results.SamplesFile)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("loading run %q: %w", dir, err)
+		}
+		runs = append(runs, r)
+	}
+	return Label(runs, labels)
+}
+
+// Label labels runs: labels, when not empty, names the runs in order and
+// must have one label per run; otherwise each run is labelled by the
+// shortest trailing part of its path that tells it from the others ("out/a/run"
+// and "out/b/run" become "a/run" and "b/run"). Every run must have its
+// Env (be read from a run directory).
+func Label(runs []*results.Run, labels []string) ([]*Run, error) {
+	if len(runs) == 0 {
+		return nil, errors.New("no run directory given")
+	}
+	if len(labels) > 0 && len(labels) != len(runs) {
+		return nil, fmt.Errorf("%d labels for %d run directories", len(labels), len(runs))
+	}
 	if len(labels) == 0 {
-		labels = defaultLabels(dirs)
+		var paths []string
+		for _, r := range runs {
+			paths = append(paths, r.Path)
+		}
+		labels = defaultLabels(paths)
 	}
 	seen := map[string]bool{}
-	var runs []*Run
-	for i, dir := range dirs {
+	var out []*Run
+	for i, r := range runs {
 		if seen[labels[i]] {
 			return nil, fmt.Errorf("two runs labelled %q: give each run its own label", labels[i])
 		}
 		seen[labels[i]] = true
-		env, recs, err := results.Load(dir)
-		if err != nil {
-			return nil, fmt.Errorf("loading run %q: %w", dir, err)
+		if r.Env == nil {
+			return nil, fmt.Errorf("%s is a results file: a report needs the run directory's %s and %s", r.Path, results.EnvFile, results.SamplesFile)
 		}
-		runs = append(runs, &Run{Label: labels[i], Dir: dir, Env: env, Records: recs})
+		out = append(out, &Run{Label: labels[i], Run: r})
 	}
-	return runs, nil
+	return out, nil
 }
 
 // defaultLabels names each directory by the fewest trailing path elements
@@ -98,30 +119,8 @@ func defaultLabels(dirs []string) []string {
 }
 
 // A Stat is the median of a cell's samples with its 95% confidence
-// interval, as benchmath.AssumeNothing computes them. With fewer than 6
-// samples there is no finite 95% interval: CI is false and Lo and Hi are 0.
-type Stat struct {
-	Median float64 `json:"median"`
-	Lo     float64 `json:"lo,omitempty"`
-	Hi     float64 `json:"hi,omitempty"`
-	N      int     `json:"n"`
-	CI     bool    `json:"ci"`
-}
-
-// newStat summarizes values with benchmath (median and a distribution-free
-// 95% interval). Values is left unchanged.
-func newStat(values []float64) Stat {
-	if len(values) == 0 {
-		return Stat{}
-	}
-	s := benchmath.NewSample(slices.Clone(values), &benchmath.DefaultThresholds)
-	sum := benchmath.AssumeNothing.Summary(s, Confidence)
-	st := Stat{Median: sum.Center, N: len(values)}
-	if !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) && !math.IsNaN(sum.Lo) && !math.IsNaN(sum.Hi) {
-		st.Lo, st.Hi, st.CI = sum.Lo, sum.Hi, true
-	}
-	return st
-}
+// interval (results.Summarize).
+type Stat = results.Summary
 
 // A Layer is one layer of a run.
 type Layer struct {
@@ -190,48 +189,9 @@ func (c *Cell) Failed() bool { return c.Err != "" }
 
 // A Setting identifies a codec setting across layers: an encoder at a
 // level, or a decoder reading one source.
-type Setting struct {
-	Op      string `json:"op"`
-	Codec   string `json:"codec"`
-	From    string `json:"from,omitempty"`
-	Level   string `json:"level,omitempty"`
-	API     string `json:"api,omitempty"`
-	Write   int    `json:"write,omitempty"`
-	Threads int    `json:"threads"`
-}
+type Setting = results.Setting
 
-func settingOf(c *Cell) Setting {
-	return Setting{Op: c.Op, Codec: c.Codec, From: c.From, Level: c.Level, API: c.API, Write: c.Write, Threads: c.Threads}
-}
-
-// CodecLabel is the codec's name, with its API when not the streaming one
-// and its thread count when it uses more than one: "zstd-cgo (buffer)",
-// "gzip-pgzip ×4". A whole-buffer API is its own series in every chart and
-// table.
-func CodecLabel(codec, api string, threads int) string {
-	if api != "" {
-		codec += " (" + api + ")"
-	}
-	if threads > 1 {
-		return codec + " ×" + strconv.Itoa(threads)
-	}
-	return codec
-}
-
-// String names the setting for people: "zstd-cgo 3", "gzip-std ← published
-// gzip", "zstd-klauspost ← zstd-cgo 19", "zstd-cgo (buffer) ← zstd-cgo
-// (buffer) 3", "memcpy".
-func (s Setting) String() string {
-	switch s.Op {
-	case results.OpEncode:
-		return CodecLabel(s.Codec, s.API, s.Threads) + " " + s.Level
-	case results.OpDecode:
-		return CodecLabel(s.Codec, s.API, s.Threads) + " ← " + CodecLabel(s.From, s.API, 1) + " " + s.Level
-	case results.OpDecodeOriginal:
-		return CodecLabel(s.Codec, s.API, s.Threads) + " ← published " + s.From
-	}
-	return CodecLabel(s.Codec, s.API, s.Threads)
-}
+func settingOf(c *Cell) Setting { return c.Key().Setting() }
 
 // An Aggregate is one setting over every layer of a run it applies to,
 // weighted by bytes: ratio is total uncompressed over total compressed
@@ -363,47 +323,38 @@ func Summarize(runs []*Run) *Data {
 }
 
 func summarizeRun(r *Run) *RunData {
-	rd := &RunData{Label: r.Label, Dir: r.Dir, Env: r.Env, cells: map[results.CellKey]*Cell{}}
+	rd := &RunData{Label: r.Label, Dir: r.Path, Env: *r.Env, cells: map[results.CellKey]*Cell{}}
 	layerIdx := map[string]int{}
-	addLayer := func(rec results.Record) *Layer {
-		i, ok := layerIdx[rec.Layer]
+	addLayer := func(rc *results.Cell) *Layer {
+		i, ok := layerIdx[rc.Key.Layer]
 		if !ok {
 			i = len(rd.Layers)
-			layerIdx[rec.Layer] = i
-			rd.Layers = append(rd.Layers, Layer{Name: rec.Layer})
+			layerIdx[rc.Key.Layer] = i
+			rd.Layers = append(rd.Layers, Layer{Name: rc.Key.Layer})
 		}
 		l := &rd.Layers[i]
-		l.Digest = cmp.Or(l.Digest, rec.LayerDigest)
-		l.DiffID = cmp.Or(l.DiffID, rec.DiffID)
-		if rec.RawBytes > 0 {
-			l.RawBytes = rec.RawBytes
+		first := rc.Records[0]
+		l.Digest = cmp.Or(l.Digest, first.LayerDigest)
+		l.DiffID = cmp.Or(l.DiffID, first.DiffID)
+		if first.RawBytes > 0 {
+			l.RawBytes = first.RawBytes
 		}
 		return l
 	}
 
-	// Group the records by cell, in the order first seen.
-	var order []results.CellKey
-	groups := map[results.CellKey][]results.Record{}
-	for _, rec := range r.Records {
-		k := rec.Key()
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], rec)
-	}
 	rd.MinSamples = math.MaxInt
-	for _, k := range order {
-		recs := groups[k]
+	for _, rc := range r.Cells {
+		k := rc.Key
 		if k.Op == results.OpLoad {
-			for _, rec := range recs {
+			for _, rec := range rc.Records {
 				if rec.Err != "" {
 					rd.Failures = append(rd.Failures, Failure{Op: k.Op, Layer: k.Layer, Err: rec.Err})
 				}
 			}
 			continue
 		}
-		l := addLayer(recs[0])
-		c := summarizeCell(k, recs)
+		l := addLayer(rc)
+		c := summarizeCell(rc)
 		rd.Cells = append(rd.Cells, c)
 		rd.cells[k] = c
 		if c.Failed() {
@@ -428,45 +379,19 @@ func summarizeRun(r *Run) *RunData {
 	return rd
 }
 
-func summarizeCell(k results.CellKey, recs []results.Record) *Cell {
-	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads}
-	c.Verified = true
-	var mbps, cpu, alloc []float64
-	for _, r := range recs {
-		if r.RawBytes > 0 {
-			c.RawBytes = r.RawBytes
-		}
-		if r.CompressedBytes > 0 {
-			c.CompressedBytes = r.CompressedBytes
-		}
-		if r.Err != "" {
-			if c.Err == "" {
-				c.Err = r.Err
-			}
-			continue
-		}
-		c.Verified = c.Verified && r.Verified
-		if r.Iters <= 0 || r.WallNS <= 0 {
-			continue
-		}
-		bytes := float64(r.RawBytes) * float64(r.Iters)
-		mbps = append(mbps, bytes/float64(r.WallNS)*1e3) // bytes/ns = GB/s; ×1e3 = MB/s
-		if r.CPUNS > 0 && bytes > 0 {
-			cpu = append(cpu, float64(r.CPUNS)/bytes) // ns per byte = s per 10^9 bytes
-		}
-		alloc = append(alloc, float64(r.AllocBytes))
-	}
-	if c.Err != "" || len(mbps) == 0 {
+// summarizeCell summarizes one cell's exact samples (results.Cell.Exact).
+func summarizeCell(rc *results.Cell) *Cell {
+	k := rc.Key
+	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads,
+		RawBytes: rc.RawBytes, CompressedBytes: rc.CompressedBytes, Verified: rc.Verified, Err: rc.Problem()}
+	if c.Err != "" {
 		c.Verified = false
-		if c.Err == "" {
-			c.Err = "no samples"
-		}
 		return c
 	}
-	c.mbps = mbps
-	c.MBps = newStat(mbps)
-	c.CPU = newStat(cpu)
-	c.AllocBytes = newStat(alloc).Median
+	c.mbps = rc.Exact(results.UnitMBPerSec)
+	c.MBps = rc.Summary(results.UnitMBPerSec)
+	c.CPU = rc.Summary(results.UnitCPUSecPerGB)
+	c.AllocBytes = rc.Summary(results.UnitBytesPerOp).Median
 	return c
 }
 

@@ -3,11 +3,12 @@
 // It reads run directories through package results only; nothing that
 // measures imports it. A report is made in four steps:
 //
-//  1. LoadRuns reads each run directory (env.json and samples.jsonl, with
-//     results.Load) and labels it.
-//  2. Summarize turns the samples into Data: per cell the median and 95%
-//     confidence interval of throughput and CPU (golang.org/x/perf/benchmath,
-//     as benchstat computes them), and per setting the whole-corpus
+//  1. LoadRuns reads each run directory with results.ReadRun (or Label
+//     labels runs already read, so that the command reads each run once
+//     for the charts and the evidence).
+//  2. Summarize turns the cells into Data: per cell the median and 95%
+//     confidence interval of throughput and CPU (results.Summarize, with
+//     golang.org/x/perf/benchmath), and per setting the whole-corpus
 //     Aggregate, each layer weighted by its bytes, with the Pareto front of
 //     ratio against encode throughput marked.
 //  3. The Data methods Tradeoff, Decode, CPU, Levels, Interop and Compare
@@ -19,7 +20,10 @@
 //  4. Build lays the charts and tables out as a Report: charts first, then
 //     tables, then the method and the environment. Report.WriteHTML writes
 //     one self-contained page; Report.WriteFiles writes each chart as SVG
-//     and PNG and the tables as CSV.
+//     and PNG and the tables as CSV. build.go holds Build; sections.go
+//     one method per section; format.go the formatting of numbers;
+//     csv.go the CSV tables. Comparisons between runs (Data.Compare) test
+//     with compare.Test, the U test zbench compare uses.
 //
 // # Units
 //

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"zbench/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -222,7 +223,7 @@ func (r *Report) WriteFiles(dir string) ([]string, error) {
 		if err := fill(&buf); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, name), buf.Bytes()); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 		names = append(names, name)

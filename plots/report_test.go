@@ -42,7 +42,7 @@ func (r recB) mbps(vs ...float64) []results.Record {
 }
 
 func summarizeRecs(recs ...[]results.Record) *RunData {
-	return summarizeRun(&Run{Label: "t", Records: slices.Concat(recs...)})
+	return summarizeRun(&Run{Label: "t", Run: results.FromRecords("", results.Env{}, slices.Concat(recs...))})
 }
 
 func TestAggregateWeightsByBytes(t *testing.T) {
@@ -74,10 +74,10 @@ func TestAggregateWeightsByBytes(t *testing.T) {
 }
 
 func TestStatNeedsSixSamples(t *testing.T) {
-	if s := newStat([]float64{1, 2, 3, 4, 5}); s.CI || s.Median != 3 || s.N != 5 {
+	if s := results.Summarize([]float64{1, 2, 3, 4, 5}); s.CI || s.Median != 3 || s.N != 5 {
 		t.Errorf("5 samples: %+v, want median 3 without interval", s)
 	}
-	if s := newStat([]float64{6, 1, 2, 3, 4, 5}); !s.CI || s.Lo != 1 || s.Hi != 6 || s.Median != 3.5 {
+	if s := results.Summarize([]float64{6, 1, 2, 3, 4, 5}); !s.CI || s.Lo != 1 || s.Hi != 6 || s.Median != 3.5 {
 		t.Errorf("6 samples: %+v, want median 3.5 in [1, 6]", s)
 	}
 }

@@ -34,6 +34,9 @@ type DeterminismMatrix struct {
 	Settings []DeterminismSetting    `json:"settings"`
 	Across   []DeterminismComparison `json:"across"`
 	Encodes  []DeterminismEncode     `json:"encodes"`
+	// AcrossVersions, when measured, compares builds of the encoders
+	// against other versions of Go, klauspost/compress and libzstd.
+	AcrossVersions *VersionMatrix `json:"across_versions,omitempty"`
 }
 
 // A DeterminismInput names an input of a DeterminismMatrix.

@@ -1,4 +1,7 @@
-// Package results records what a zbench run measured and reads it back.
+// Package results records what a zbench run measured and reads it back. It
+// is the only package that opens the files of a run directory (a test in
+// internal/layering checks it): every other package reads a run with
+// ReadRun and writes one with Create or WriteRun.
 //
 // A run directory holds three files, all written from the same Record type:
 //
@@ -14,15 +17,42 @@
 // A run goes like this:
 //
 //  1. CollectEnv describes the machine and build; the caller adds Extra.
-//  2. Create makes (or, to resume, reopens) the run directory. A RunDir is
-//     a Sink.
+//  2. Create makes (or, to resume, reopens) the run directory.
 //  3. For each cell the runner asks Done, measures the cell, and hands all
 //     its samples (or its failure) to WriteCell, which appends them to
 //     samples.jsonl and results.txt and syncs both, so an interrupt or a
 //     kill loses nothing finished.
-//  4. Close. Later, Load reads env.json and samples.jsonl, and ReadResults
-//     reads results.txt of one or more runs with benchfmt, for compare and
-//     report.
+//  4. Close. (WriteRun writes a finished run in one go instead: Merge and
+//     test fixtures.)
+//
+// # Reading a run back
+//
+// ReadRun reads a run directory, or a bare results.txt, into a Run: its
+// Env (nil for a results file), its configuration keys, its Images, and
+// its Cells in the order written, each with its records, its values per
+// unit exactly as results.txt gives them (Values), its exact values
+// (Exact), its failure, layer digest and sizes. compare, history, plots,
+// evidence and the command's progress line all start from it.
+//
+// Summaries are computed here once: Median is the one median, and
+// Summarize (Cell.Summary) gives the median with its distribution-free 95%
+// interval from golang.org/x/perf/benchmath. A Setting is a cell key
+// without its layer: an encoder at a level, or a decoder of one source.
+//
+// To add a metric: compute it in Record.metrics (it then appears in
+// results.txt, in Cell.Values and Cell.Exact), and show it in the one
+// place that wants it.
+//
+// # Environments
+//
+// KindOf sorts the configuration keys: machine keys (goos, goarch, cpu,
+// cores, gomaxprocs) make runs incomparable when they differ; system keys
+// (os, kernel, governor) and build keys (go, zbench-commit, libzstd, mod-…)
+// are differences to report. compare, merge, a resume and history use this
+// one rule. Env.Extra keys are the Extra* constants.
+//
+// Errors name no command-line flag; the command adds its advice to
+// ErrRunExists, EnvChangedError and DuplicateCellError.
 //
 // # Names and metrics
 //

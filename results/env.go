@@ -18,10 +18,6 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// ExtraLibzstd is the Extra key for the bundled libzstd version. Resuming a
-// run warns when it changes, as for module versions.
-const ExtraLibzstd = "libzstd"
-
 // Env is the environment a run measured in, saved as env.json and written
 // as the configuration lines at the top of results.txt (see Config). The
 // host name is not recorded.
@@ -308,25 +304,25 @@ func (e Env) Config() []benchfmt.Config {
 		}
 		return strconv.Itoa(n)
 	}
-	add("goos", e.GOOS)
-	add("goarch", e.GOARCH)
-	add("cpu", e.CPU)
-	add("cores", itoa(e.Cores))
-	add("gomaxprocs", itoa(e.GOMAXPROCS))
-	add("go", e.Go)
-	add("os", e.OS)
-	add("kernel", e.Kernel)
-	add("governor", e.Governor)
-	add("zbench-commit", e.Commit)
+	add(KeyGOOS, e.GOOS)
+	add(KeyGOARCH, e.GOARCH)
+	add(KeyCPU, e.CPU)
+	add(KeyCores, itoa(e.Cores))
+	add(KeyGOMAXPROCS, itoa(e.GOMAXPROCS))
+	add(KeyGo, e.Go)
+	add(KeyOS, e.OS)
+	add(KeyKernel, e.Kernel)
+	add(KeyGovernor, e.Governor)
+	add(KeyCommit, e.Commit)
 	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
 		key := configKey(k)
-		if seen[key] || strings.HasPrefix(key, "mod-") {
+		if seen[key] || strings.HasPrefix(key, KeyModulePrefix) {
 			key = "extra-" + key
 		}
 		add(key, e.Extra[k])
 	}
 	for _, path := range slices.Sorted(maps.Keys(e.Modules)) {
-		add(configKey("mod-"+path), e.Modules[path])
+		add(configKey(KeyModulePrefix+path), e.Modules[path])
 	}
 	return cfg
 }
@@ -350,15 +346,67 @@ func configKey(k string) string {
 	return k
 }
 
-// compareKey reports whether key is one of the configuration keys that, when they differ, mean two
-// environments' numbers should not be mixed: the machine and the build.
-func compareKey(key string) bool {
+// Configuration keys of the machine and build, as Env.Config writes them
+// in results.txt (Compare and Config maps use them too).
+const (
+	KeyGOOS       = "goos"
+	KeyGOARCH     = "goarch"
+	KeyCPU        = "cpu"
+	KeyCores      = "cores"
+	KeyGOMAXPROCS = "gomaxprocs"
+	KeyGo         = "go"
+	KeyOS         = "os"
+	KeyKernel     = "kernel"
+	KeyGovernor   = "governor"
+	KeyCommit     = "zbench-commit"
+	// KeyModulePrefix starts the key of each module version: "mod-" and
+	// the module path.
+	KeyModulePrefix = "mod-"
+)
+
+// A Kind says what a configuration key tells of a run, and so whether two
+// runs whose values differ can be compared.
+type Kind int
+
+const (
+	// KindOther is every other key (count, profile, sources, …): a
+	// difference is reported, never a reason not to compare.
+	KindOther Kind = iota
+	// KindMachine is the kind of machine (goos, goarch, cpu, cores,
+	// gomaxprocs): runs that differ here are not comparable; their numbers
+	// are the machine's.
+	KindMachine
+	// KindSystem is the system the machine ran (os, kernel, governor):
+	// comparable, as a nightly machine's kernel and governor change under
+	// it, but every reader reports the difference with the machine's and
+	// a resume or merge across it warns.
+	KindSystem
+	// KindBuild is the code measured (go, zbench-commit, libzstd, mod-…):
+	// comparable, and what a comparison of builds is about; compare lists
+	// these changes and history attributes steps to them.
+	KindBuild
+)
+
+// KindOf returns the kind of configuration key.
+func KindOf(key string) Kind {
 	switch key {
-	case "goos", "goarch", "cpu", "cores", "gomaxprocs", "go", "os", "kernel", "governor", "zbench-commit", ExtraLibzstd:
-		return true
+	case KeyGOOS, KeyGOARCH, KeyCPU, KeyCores, KeyGOMAXPROCS:
+		return KindMachine
+	case KeyOS, KeyKernel, KeyGovernor:
+		return KindSystem
+	case KeyGo, KeyCommit, ExtraLibzstd:
+		return KindBuild
 	}
-	return strings.HasPrefix(key, "mod-")
+	if strings.HasPrefix(key, KeyModulePrefix) {
+		return KindBuild
+	}
+	return KindOther
 }
+
+// compareKey reports whether key is one of the configuration keys that,
+// when they differ, mean two environments' numbers should not be mixed
+// without a word: the machine, its system and the build.
+func compareKey(key string) bool { return KindOf(key) != KindOther }
 
 // differences lists, for people, how the machine and build of now differ
 // from those of e: `cpu "A" → "B"`.

@@ -1,8 +1,6 @@
 package results
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,14 +11,18 @@ import (
 	"strings"
 )
 
-// Extra keys that merging reads and writes.
-const (
-	// ExtraShard is the Extra key a sharded run records its shard in, as
-	// "i/n" (0-based i).
-	ExtraShard = "shard"
-	// ExtraParts is the Extra key Merge records the number of parts in.
-	ExtraParts = "parts"
-)
+// A DuplicateCellError is Merge's error when, without pooling, two parts
+// measured one cell. It is an ErrIncompatibleParts.
+type DuplicateCellError struct {
+	Cell          CellKey
+	First, Second string // the parts
+}
+
+func (e *DuplicateCellError) Error() string {
+	return fmt.Sprintf("merging: cell %s is in both %q and %q: %v", e.Cell, e.First, e.Second, ErrIncompatibleParts)
+}
+
+func (e *DuplicateCellError) Unwrap() error { return ErrIncompatibleParts }
 
 // ErrIncompatibleParts means the run directories given to Merge were not
 // measured by the same build on the same kind of machine, or measured
@@ -55,7 +57,8 @@ type MergeOptions struct {
 //     samples are those of every part, renumbered; a cell that failed in
 //     any part is written as that failure.
 //
-// dst must not hold a run. Files are written atomically, so an interrupted
+// dst must not hold a run, nor be written by another process (the lock of
+// Create). Files are written atomically, so an interrupted
 // merge leaves no half-written run that a reader would take for whole.
 func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err error) {
 	if len(parts) == 0 {
@@ -105,8 +108,7 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 				// to load failed in each of them: keep the first.
 				continue
 			case seen && !opt.Pool:
-				return nil, fmt.Errorf("merging: cell %s is in both %q and %q (to pool rounds of one binary, use -pool): %w",
-					k, prev, parts[i], ErrIncompatibleParts)
+				return nil, &DuplicateCellError{Cell: k, First: prev, Second: parts[i]}
 			}
 			if _, ok := byCell[k]; !ok {
 				order = append(order, k)
@@ -116,8 +118,7 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 		}
 	}
 
-	var all []Record
-	var lines bytes.Buffer
+	var cells [][]Record
 	for _, k := range order {
 		var merged []Record
 		for _, cell := range byCell[k] {
@@ -131,34 +132,13 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 			merged = append(merged, cell...)
 		}
 		for i := range merged {
-			merged[i].Of = len(merged)
 			if merged[i].Err == "" {
 				merged[i].Sample = i
 			}
-			b, err := json.Marshal(merged[i])
-			if err != nil {
-				return nil, fmt.Errorf("merging: encoding cell %s: %w", k, err)
-			}
-			lines.Write(append(b, '\n'))
 		}
-		all = append(all, merged...)
+		cells = append(cells, merged)
 	}
-
-	var text bytes.Buffer
-	if err := WriteText(&text, env, all); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return nil, fmt.Errorf("merging: creating run directory: %w", err)
-	}
-	// env.json last: a directory without it is not taken for a run.
-	if err := writeFileAtomic(filepath.Join(dst, SamplesFile), lines.Bytes()); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := writeFileAtomic(filepath.Join(dst, ResultsFile), text.Bytes()); err != nil {
-		return nil, fmt.Errorf("merging: %w", err)
-	}
-	if err := writeEnv(filepath.Join(dst, EnvFile), env); err != nil {
+	if err := WriteRun(dst, env, cells); err != nil {
 		return nil, fmt.Errorf("merging: %w", err)
 	}
 	return warnings, nil

@@ -16,11 +16,19 @@ const (
 	UnitCPUSecPerGB = "cpu-sec/GB"   // user+system CPU seconds per 10^9 uncompressed bytes
 )
 
+// Units of the testing package's metrics, as Record.Values names them.
 const (
-	unitNSPerOp      = "ns/op"
-	unitMBPerSec     = "MB/s"
-	unitBytesPerOp   = "B/op"
-	unitAllocsPerOp  = "allocs/op"
+	UnitNSPerOp     = "ns/op"     // wall nanoseconds per pass
+	UnitMBPerSec    = "MB/s"      // uncompressed MB (10^6 bytes) per wall second
+	UnitBytesPerOp  = "B/op"      // Go heap bytes allocated per pass
+	UnitAllocsPerOp = "allocs/op" // Go heap allocations per pass
+)
+
+const (
+	unitNSPerOp      = UnitNSPerOp
+	unitMBPerSec     = UnitMBPerSec
+	unitBytesPerOp   = UnitBytesPerOp
+	unitAllocsPerOp  = UnitAllocsPerOp
 	failPrefix       = "--- FAIL: "
 	benchmarkPrefix  = "Benchmark"
 	defaultMemcpyKey = "memcpy"
@@ -129,23 +137,37 @@ func sanitize(v string) string {
 // lines short; samples.jsonl keeps the raw numbers. A failure record (Err
 // set) or one with no iterations or no time has no values.
 func (r Record) Values() []benchfmt.Value {
+	vals := r.metrics()
+	for i, v := range vals {
+		switch v.Unit {
+		case unitNSPerOp, unitMBPerSec, UnitRatio, UnitCPUSecPerGB:
+			vals[i].Value = round6(v.Value)
+		}
+	}
+	return vals
+}
+
+// metrics returns the metrics of one sample as Values does, exact: derived
+// values are not rounded. It is the one definition of each metric; a new
+// metric is added here (and shown where it is wanted).
+func (r Record) metrics() []benchfmt.Value {
 	if r.Err != "" || r.Iters <= 0 || r.WallNS <= 0 {
 		return nil
 	}
 	iters := float64(r.Iters)
 	raw := float64(r.RawBytes) * iters // uncompressed bytes over the sample
 	vals := []benchfmt.Value{
-		{Value: round6(float64(r.WallNS) / iters), Unit: unitNSPerOp},
-		{Value: round6(raw / float64(r.WallNS) * 1e3), Unit: unitMBPerSec},
+		{Value: float64(r.WallNS) / iters, Unit: unitNSPerOp},
+		{Value: raw / float64(r.WallNS) * 1e3, Unit: unitMBPerSec},
 	}
 	if r.CompressedBytes > 0 && r.Op != OpMemcpy {
 		vals = append(vals,
-			benchfmt.Value{Value: round6(float64(r.RawBytes) / float64(r.CompressedBytes)), Unit: UnitRatio},
+			benchfmt.Value{Value: float64(r.RawBytes) / float64(r.CompressedBytes), Unit: UnitRatio},
 			benchfmt.Value{Value: float64(r.CompressedBytes), Unit: UnitCompressedB})
 	}
 	if r.CPUNS > 0 && raw > 0 {
 		// ns per byte is seconds per 10^9 bytes.
-		vals = append(vals, benchfmt.Value{Value: round6(float64(r.CPUNS) / raw), Unit: UnitCPUSecPerGB})
+		vals = append(vals, benchfmt.Value{Value: float64(r.CPUNS) / raw, Unit: UnitCPUSecPerGB})
 	}
 	vals = append(vals,
 		benchfmt.Value{Value: float64(r.AllocBytes), Unit: unitBytesPerOp},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"zbench/internal/atomicfile"
 )
 
 // The files of a run directory.
@@ -35,15 +35,18 @@ var (
 	ErrClosed = errors.New("run directory closed")
 )
 
-// A Sink takes the records of finished cells.
-type Sink interface {
-	// WriteCell writes every record of one finished cell: all its samples,
-	// or its failure.
-	WriteCell(recs []Record) error
-	Close() error
+// An EnvChangedError is the warning of a resume on a different machine or
+// build than the run began on: the run's numbers will mix both. Changes
+// says how, for people: `cpu "A" → "B"`.
+type EnvChangedError struct {
+	Dir     string
+	Changes []string
 }
 
-var _ Sink = (*RunDir)(nil)
+func (e *EnvChangedError) Error() string {
+	return fmt.Sprintf("resuming %q on a different machine or build than it began on (%s): its numbers will mix both",
+		e.Dir, strings.Join(e.Changes, ", "))
+}
 
 // A RunDir writes a run directory: env.json, results.txt and samples.jsonl.
 // Its methods may be called from several goroutines.
@@ -59,9 +62,14 @@ type RunDir struct {
 	done    map[CellKey]bool
 	err     error // sticky: after a failed write the files' ends are unknown
 	closed  bool
+	unlock  func() error // releases LockFile
 }
 
 // Create opens dir (creating it if needed) to write a run measured in env.
+//
+// The writer holds a lock on dir (LockFile, see lockRunDir) until Close: a
+// second writer of the same directory fails with an error wrapping
+// ErrRunLocked that names the holder.
 //
 // For a new run it writes env.json (atomically), results.txt holding env's
 // configuration lines and the Unit lines, and an empty samples.jsonl. If
@@ -98,19 +106,28 @@ func Create(dir string, env Env, resume bool) (*RunDir, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run directory: %w", err)
 	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	created := false
+	defer func() {
+		if !created {
+			unlock()
+		}
+	}()
 	var existing []string
 	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			existing = append(existing, name)
 		}
 	}
-	rd := &RunDir{dir: dir, env: env, done: make(map[CellKey]bool)}
+	rd := &RunDir{dir: dir, env: env, done: make(map[CellKey]bool), unlock: unlock}
 	var kept []byte
 	var recs []Record
 	switch {
 	case len(existing) > 0 && !resume:
-		return nil, fmt.Errorf("%q holds %s: %w; finish it with -resume, or write this run to another -o",
-			dir, strings.Join(existing, ", "), ErrRunExists)
+		return nil, fmt.Errorf("%q holds %s: %w", dir, strings.Join(existing, ", "), ErrRunExists)
 	case resume && slices.Contains(existing, SamplesFile):
 		var err error
 		kept, recs, err = rd.resume()
@@ -152,6 +169,7 @@ func Create(dir string, env Env, resume bool) (*RunDir, error) {
 		rd.samples.Close()
 		return nil, err
 	}
+	created = true
 	return rd, nil
 }
 
@@ -172,8 +190,7 @@ func (rd *RunDir) resume() (rewrite []byte, recs []Record, err error) {
 		return nil, nil, err
 	default:
 		if diffs := old.differences(rd.env); len(diffs) > 0 {
-			rd.warn(fmt.Errorf("resuming %q on a different machine or build than it began on (%s): its numbers will mix both; to keep them apart, start a new run with another -o",
-				rd.dir, strings.Join(diffs, ", ")))
+			rd.warn(&EnvChangedError{Dir: rd.dir, Changes: diffs})
 		}
 		rd.env = old
 		if rd.env.GOMAXPROCS < 1 {
@@ -365,6 +382,9 @@ func (rd *RunDir) Close() error {
 			errs = append(errs, fmt.Errorf("closing %q: %w", f.Name(), err))
 		}
 	}
+	if err := rd.unlock(); err != nil {
+		errs = append(errs, fmt.Errorf("unlocking %q: %w", rd.dir, err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -466,57 +486,8 @@ func writeEnv(path string, env Env) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// writeFileAtomic replaces path with data; see WriteFileAtomic.
-func writeFileAtomic(path string, data []byte) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// WriteFileAtomic replaces path with what write writes: it writes a
-// temporary file in the same directory, syncs it and renames it over path,
-// so a crash or a failed write leaves either the old file or the new one,
-// never half of one.
-func WriteFileAtomic(path string, write func(io.Writer) error) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	tmp := f.Name()
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable where the platform allows it; it is
-// best effort.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
+// writeFileAtomic replaces path with data (see atomicfile.Write).
+func writeFileAtomic(path string, data []byte) error { return atomicfile.WriteBytes(path, data) }
 
 func openAppend(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -524,4 +495,50 @@ func openAppend(path string) (*os.File, error) {
 		return nil, fmt.Errorf("opening %q: %w", path, err)
 	}
 	return f, nil
+}
+
+// WriteRun writes a finished run at dir in one go, as Create and WriteCell
+// would have written it: cells holds each cell's records in order (all its
+// samples, or its failure), each record's Of is set to its cell's length.
+// Each file is replaced atomically, env.json last, so that a directory
+// without it is not taken for a run. Merge writes its run with it.
+func WriteRun(dir string, env Env, cells [][]Record) error {
+	var all []Record
+	var lines bytes.Buffer
+	for _, cell := range cells {
+		for _, r := range cell {
+			r.Of = len(cell)
+			b, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encoding cell %s: %w", r.Key(), err)
+			}
+			lines.Write(append(b, '\n'))
+			all = append(all, r)
+		}
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, env, all); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating run directory: %w", err)
+	}
+	unlock, err := lockRunDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, name := range []string{EnvFile, ResultsFile, SamplesFile} { // again, under the lock
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return fmt.Errorf("%q holds %s: %w", dir, name, ErrRunExists)
+		}
+	}
+	// env.json last: a directory without it is not taken for a run.
+	if err := writeFileAtomic(filepath.Join(dir, SamplesFile), lines.Bytes()); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, ResultsFile), text.Bytes()); err != nil {
+		return err
+	}
+	return writeEnv(filepath.Join(dir, EnvFile), env)
 }

@@ -24,8 +24,12 @@
 # Output in AA_OUT: zbench, run-N, compare-N-M.txt, and summary.txt: per
 # pair, the cells flagged each way and the machine shift; last, the flagged
 # share of all compared cells. Exit status: 0 when that share is 5% or less,
-# 1 when it is more, 2 on error.
-set -euo pipefail
+# 1 when it is more, 2 on a usage or input error, 3 when a run or a
+# comparison could not be made (zbench's exit 3, a failed build), 130 when
+# interrupted. A run with failed cells (exit 1) is kept: compare shows them.
+set -Eeuo pipefail
+trap 'rc=$?; trap - ERR; printf "aa.sh: step failed (exit %s): %s\n" "$rc" "$BASH_COMMAND" >&2; exit 3' ERR
+trap 'echo "aa.sh: interrupted" >&2; exit 130' INT TERM
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 if [ $# -gt 0 ]; then
@@ -45,7 +49,15 @@ log() { printf 'aa.sh: %s\n' "$*" >&2; }
 read -r -a cmp_args <<<"${AA_COMPARE:-}"
 
 zb="$out/zbench"
-(cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench)
+(cd "$root" && go build -buildvcs=auto -o "$zb" ./cmd/zbench) || { log "could not build zbench"; exit 3; }
+# zbench_status WHAT STATUS: stop with zbench's status unless it is 0 or 1.
+zbench_status() {
+	case $2 in
+	0 | 1) return 0 ;;
+	2 | 130) log "$1: exit $2"; exit "$2" ;;
+	*) log "$1 could not run (exit $2)"; exit 3 ;;
+	esac
+}
 
 for i in $(seq 1 "$runs"); do
 	if [ -n "${AA_REUSE:-}" ] && [ -f "$out/run-$i/results.txt" ]; then
@@ -55,7 +67,9 @@ for i in $(seq 1 "$runs"); do
 	rm -rf "$out/run-$i"
 	log "run $i of $runs: zbench run ${run_args[*]}"
 	s=$(date +%s)
-	"$zb" run -progress none -o "$out/run-$i" "${run_args[@]}"
+	rc=0
+	"$zb" run -progress none -o "$out/run-$i" "${run_args[@]}" || rc=$?
+	zbench_status "zbench run $i" "$rc"
 	log "run $i took $(($(date +%s) - s))s"
 done
 
@@ -82,10 +96,13 @@ for i in $(seq 1 $((runs - 1))); do
 		f="$out/compare-$a-$b.txt"
 		rc=0
 		"$zb" compare "${cmp_args[@]}" "$out/run-$a" "$out/run-$b" >"$f" 2>"$out/compare.err" || rc=$?
-		if [ "$rc" -ge 2 ] || ! read -r n m < <(flagged "$f"); then
-			log "compare run-$a run-$b failed:"
+		if [ "$rc" -ge 2 ]; then
 			cat "$out/compare.err" >&2
-			exit 2
+			zbench_status "zbench compare run-$a run-$b" "$rc"
+		fi
+		if ! read -r n m < <(flagged "$f"); then
+			log "compare run-$a run-$b: no verdict line in $f"
+			exit 3
 		fi
 		total=$((total + n)) cells=$((cells + m))
 		shift_line=$(grep -m1 '^machine shift: MB/s' "$f" | sed -E 's/^machine shift: MB\/s ([^ ]+) in NEW.*/\1/' || true)

@@ -29,8 +29,13 @@
 #
 # Output in AB_OUT: zbench-a, zbench-b (the two builds), a/round-N, b/round-N,
 # a/merged, b/merged, compare.txt, compare.json. Exit status is compare's:
-# 0 no regression, 1 B regressed against A, 2 error.
-set -euo pipefail
+# 0 no regression, 1 B regressed against A, 2 usage or input error (the runs
+# cannot be compared), 3 could not run (a build, a run or the merge failed),
+# 130 interrupted. A round with failed cells (exit 1) is kept: compare shows
+# them.
+set -Eeuo pipefail
+trap 'rc=$?; trap - ERR; printf "ab.sh: step failed (exit %s): %s\n" "$rc" "$BASH_COMMAND" >&2; exit 3' ERR
+trap 'echo "ab.sh: interrupted" >&2; exit 130' INT TERM
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 [ $# -ge 3 ] || usage
@@ -104,7 +109,13 @@ for r in $(seq 1 "$rounds"); do
 	for side in $order; do
 		log "round $r/$rounds: $side"
 		# A failed cell (exit 1) is kept in the run and shown by compare.
-		"$out/zbench-$side" run -count "$count" -progress none -o "$out/$side/round-$r" "${run_args[@]}" 2>>"$out/run.log" || [ $? = 1 ]
+		rc=0
+		"$out/zbench-$side" run -count "$count" -progress none -o "$out/$side/round-$r" "${run_args[@]}" 2>>"$out/run.log" || rc=$?
+		case $rc in
+		0 | 1) ;;
+		2 | 130) log "round $r, $side: zbench run exit $rc (log in $out/run.log)"; exit "$rc" ;;
+		*) log "round $r, $side: zbench run could not run (exit $rc; log in $out/run.log)"; exit 3 ;;
+		esac
 	done
 done
 log "rounds took $(( $(date +%s) - start ))s; run log in $out/run.log"
@@ -113,9 +124,9 @@ for side in a b; do
 	"$out/zbench" merge -pool -o "$out/$side/merged" "$out/$side"/round-*
 done
 
+read -r -a compare_flags <<<"${AB_COMPARE:-}"
 set +e
-# shellcheck disable=SC2086 # AB_COMPARE is a list of flags
-"$out/zbench" compare ${AB_COMPARE:-} -json "$out/compare.json" "$out/a/merged" "$out/b/merged" | tee "$out/compare.txt"
+"$out/zbench" compare "${compare_flags[@]}" -json "$out/compare.json" -- "$out/a/merged" "$out/b/merged" | tee "$out/compare.txt"
 status=${PIPESTATUS[0]}
 set -e
 log "A = $module $va, B = $module $vb; comparison in $out/compare.txt (exit $status)"

@@ -32,7 +32,14 @@
 # 19 on the Debian tar (76 MB at 2-3 MB/s: about 30 s a pass, 3 passes per
 # API, then zstd -b); the builtin tar takes 10 s a pass at 19, alpine's 3 s.
 # LEVELS="1 3" takes about 2 minutes.
-set -euo pipefail
+#
+# Exit status: 0 done, 2 usage or input error (no such layer, no zstd
+# program, no system libzstd to build against), 3 could not run (a build,
+# zbench run or zstd -b failed, or the two sides do not run the same
+# libzstd; zbench's own status when it is 1, 2 or 130), 130 interrupted.
+set -Eeuo pipefail
+trap 'rc=$?; trap - ERR; echo "fidelity.sh: step failed (exit $rc): $BASH_COMMAND" >&2; exit 3' ERR
+trap 'echo "fidelity.sh: interrupted" >&2; exit 130' INT TERM
 cd "$(dirname "$0")/.."
 
 levels=${LEVELS:-1 3 19}
@@ -46,6 +53,12 @@ if [ $# -eq 0 ]; then
   set -- builtin "$L/debian-bookworm-python3-layer.tar.gz" "$L/alpine-3.20.3-x86_64-minirootfs.tar.gz"
 fi
 command -v zstd >/dev/null || { echo "fidelity.sh: the zstd program is not on PATH (apt-get install zstd)" >&2; exit 2; }
+for src in "$@"; do
+  if [ "$src" != builtin ] && [ ! -f "$src" ]; then
+    echo "fidelity.sh: no layer blob at $src; pass layer blobs or builtin as arguments" >&2
+    exit 2
+  fi
+done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -67,7 +80,7 @@ if [ "$lib" != "$cli_version" ]; then
   how="the system's, -tags external_libzstd"
   if [ "$lib" != "$cli_version" ]; then
     echo "fidelity.sh: zbench built against the system's libzstd reports $lib, zstd $cli_version: not the same library" >&2
-    exit 1
+    exit 3
   fi
 fi
 
@@ -95,9 +108,15 @@ for src in "$@"; do
     run="$work/run-$n-$l"
     c=$count
     [ "$l" -ge 16 ] && c=$slow_count
+    rc=0
     "$work/zbench" run -progress none -o "$run" -codecs zstd-cgo,zstd-cgo:buffer \
       -levels "zstd-cgo=$l zstd-cgo:buffer=$l" -ops encode,decode \
-      -count "$c" -rounds "$(( rounds < c ? rounds : c ))" -min-time "$min_time" "$tar" >/dev/null
+      -count "$c" -rounds "$(( rounds < c ? rounds : c ))" -min-time "$min_time" -- "$tar" >/dev/null || rc=$?
+    case $rc in
+      0) ;;
+      1 | 2 | 130) echo "fidelity.sh: zbench run exit $rc" >&2; exit "$rc" ;;
+      *) echo "fidelity.sh: zbench run could not run (exit $rc)" >&2; exit 3 ;;
+    esac
     # zstd -b prints: " 3#layer1.tar :  75970560 ->  16459837 (x4.616),  350.0 MB/s, 1595.2 MB/s"
     # (the last state is drawn over the progress with \r: take the last line
     # that carries both speeds)

@@ -35,19 +35,56 @@
 #   ZBENCH_WORK      scratch directory of this night [out/nightly/<UTC time>]
 #   ZBENCH_COMPARE   extra flags for zbench compare, e.g. "-threshold 10%"
 #
-# Exit status: 0 no regression, 1 regression (slower, bigger, or a cell that
-# newly fails), 2 error (the run could not be made or compared).
-set -euo pipefail
+# The sources and flags come from the environment (a workflow_dispatch input,
+# a repository variable): each is checked against an allow-list pattern, and
+# sources are passed after "--", so none can become a flag of zbench run.
+#
+# Exit status (zbench's own, see README "Security and failure behaviour"):
+# 0 no regression, 1 regression (slower, bigger, or a cell that newly fails),
+# 2 usage or input error (a bad source or setting, or runs that cannot be
+# compared), 3 could not run (build, registry, disk, a step that failed),
+# 130 interrupted.
+set -Eeuo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 log() { printf 'nightly: %s\n' "$*" >&2; }
+# die STATUS MESSAGE: stop with the status.
+die() { local rc=$1; shift; log "$*"; exit "$rc"; }
+# Any step failing without its own handling means the night could not run.
+trap 'rc=$?; trap - ERR; log "step failed (exit $rc): $BASH_COMMAND"; exit 3' ERR
+trap 'log "interrupted"; exit 130' INT TERM
+# passed STEP STATUS: stop unless a zbench step succeeded or (1) only some
+# cells or blobs failed; 2 (input), 3 (could not run) and 130 (interrupted)
+# stop the night with the same status.
+passed() {
+	case $2 in
+	0 | 1) return 0 ;;
+	2 | 130) die "$2" "$1 failed (exit $2)" ;;
+	*) die 3 "$1 could not run (exit $2)" ;;
+	esac
+}
+
+# Allow-list checks of what the environment passes to zbench.
+src_re='^[A-Za-z0-9@][A-Za-z0-9._/:@+=-]*$'
+flag_re='^[A-Za-z0-9._/:%=,+-]+$'
+read -r -a sources <<<"${ZBENCH_SOURCES:-builtin}"
+[ ${#sources[@]} -gt 0 ] || die 2 "ZBENCH_SOURCES names no source"
+for s in "${sources[@]}"; do
+	[[ $s =~ $src_re ]] || die 2 "ZBENCH_SOURCES: refusing $(printf '%q' "$s"): a source is a name, path or reference, never a flag"
+done
+[[ ${ZBENCH_COUNT:-10} =~ ^[1-9][0-9]{0,3}$ ]] || die 2 "ZBENCH_COUNT: want a whole number from 1 to 9999, not $(printf '%q' "${ZBENCH_COUNT}")"
+read -r -a compare_flags <<<"${ZBENCH_COMPARE:-}"
+for f in "${compare_flags[@]}"; do
+	if ! [[ $f =~ $flag_re ]] || [ "$f" = -json ] || [ "$f" = -format ]; then
+		die 2 "ZBENCH_COMPARE: refusing $(printf '%q' "$f")"
+	fi
+done
 started=$(date +%s)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 store=${ZBENCH_STORE:-out/history}
 publish=${ZBENCH_PUBLISH:-out/publish}
 work=${ZBENCH_WORK:-out/nightly/$stamp}
-read -r -a sources <<<"${ZBENCH_SOURCES:-builtin}"
 mkdir -p "$work" "$publish"
 
 # 1. Build.
@@ -56,7 +93,7 @@ commit=$(git rev-parse HEAD 2>/dev/null || true)
 if [ -n "$commit" ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
 	commit="$commit-dirty"
 fi
-go build -ldflags "-X main.commit=$commit" -o "$zb" ./cmd/zbench
+go build -ldflags "-X main.commit=$commit" -o "$zb" ./cmd/zbench || die 3 "could not build zbench"
 # has COMMAND [FLAG]: whether this zbench has the command (and the flag).
 has() {
 	local h
@@ -68,14 +105,19 @@ has() {
 if [ -n "${ZBENCH_LOCK:-}" ] && has fetch -lock; then
 	if [ ! -f "$ZBENCH_LOCK" ]; then
 		log "pinning ${sources[*]} into $ZBENCH_LOCK"
-		"$zb" fetch -lock "$ZBENCH_LOCK" "${sources[@]}"
+		rc=0
+		"$zb" fetch -lock "$ZBENCH_LOCK" -- "${sources[@]}" || rc=$?
+		passed "zbench fetch -lock" "$rc"
 	fi
 	sources=("@$ZBENCH_LOCK")
 elif [ -n "${ZBENCH_LOCK:-}" ]; then
 	log "note: this zbench has no 'fetch -lock'; measuring ${sources[*]} as given"
 fi
 if has fetch; then
-	"$zb" fetch "${sources[@]}"
+	rc=0
+	"$zb" fetch -- "${sources[@]}" || rc=$?
+	passed "zbench fetch" "$rc"
+	[ "$rc" = 1 ] && log "some blobs could not be fetched; their layers fail in the run"
 else
 	log "note: this zbench has no 'fetch'; sources are read directly"
 fi
@@ -88,11 +130,10 @@ flags=(-count "${ZBENCH_COUNT:-10}" -progress plain -o "$work/run")
 [ -n "${ZBENCH_OPS:-}" ] && flags+=(-ops "$ZBENCH_OPS")
 log "zbench run ${flags[*]} ${sources[*]}"
 run_status=0
-"$zb" run "${flags[@]}" "${sources[@]}" 2>"$work/run.log" || run_status=$?
+"$zb" run "${flags[@]}" -- "${sources[@]}" 2>"$work/run.log" || run_status=$?
 if [ "$run_status" != 0 ] && [ "$run_status" != 1 ]; then
 	tail -5 "$work/run.log" >&2
-	log "the run failed (exit $run_status); log in $work/run.log"
-	exit 2
+	passed "zbench run (log in $work/run.log)" "$run_status"
 fi
 [ "$run_status" = 1 ] && log "some cells failed; they are in the results and compare names new failures"
 
@@ -101,16 +142,15 @@ base=$("$zb" history last -store "$store" "$work/run")
 status=baseline cmp_status=0
 if [ -n "$base" ]; then
 	log "comparing with $base"
-	set +e
-	# shellcheck disable=SC2086 # ZBENCH_COMPARE is a list of flags
-	"$zb" compare ${ZBENCH_COMPARE:-} -json "$work/compare.json" "$base" "$work/run" >"$work/compare.txt" 2>"$work/compare.err"
-	cmp_status=$?
-	set -e
+	cmp_status=0
+	"$zb" compare "${compare_flags[@]}" -json "$work/compare.json" -- "$base" "$work/run" >"$work/compare.txt" 2>"$work/compare.err" || cmp_status=$?
 	cat "$work/compare.err" >&2
 	case $cmp_status in
 	0) status=good ;;
 	1) status=regressed ;;
-	*) status=incomparable ;;
+	2) status=incomparable ;;
+	130) die 130 "zbench compare interrupted" ;;
+	*) die 3 "zbench compare could not run (exit $cmp_status)" ;;
 	esac
 	tail -1 "$work/compare.txt" >&2 || true
 else

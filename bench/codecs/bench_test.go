@@ -84,6 +84,9 @@ func BenchmarkEncode(b *testing.B) {
 // once, before timing.
 func BenchmarkDecode(b *testing.B) {
 	forEachQuick(b, func(b *testing.B, c bench.Codec, l bench.Level, raw []byte) {
+		if !bench.Decodes(c) {
+			b.Skipf("%s is encode-only: the plain decoders of its format read it", c.Name())
+		}
 		var enc []byte
 		if v, ok := encoded.Load(c.Name() + "/" + l.Name); ok {
 			enc = v.([]byte)

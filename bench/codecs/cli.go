@@ -62,6 +62,8 @@ var Programs = []Program{
 	{PigzCLIName, "pigz", "pigz"},
 	{IgzipCLIName, "igzip", "isal"},
 	{LibdeflateCLIName, "libdeflate-gzip", "libdeflate-tools"},
+	{UnpigzPipeName, "unpigz", "pigz"},
+	{IgzipPipeName, "igzip", "isal"},
 }
 
 // MissingPrograms returns the reference programs that are not on PATH, whose

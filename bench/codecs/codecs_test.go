@@ -34,7 +34,13 @@ var shortLevels = map[string]codectest.Option{
 	codecs.PigzCLIName:       codectest.ShortLevels("1", "6", "9"),
 	codecs.IgzipCLIName:      codectest.ShortLevels("0", "3"),
 	codecs.LibdeflateCLIName: codectest.ShortLevels("1", "6", "12"),
+	codecs.EstargzName:       codectest.ShortLevels("1", "9"),
+	codecs.ZstdChunkedName:   codectest.ShortLevels("1", "10"),
 }
+
+// tarInput are the codecs that read the tar they compress: the lazy-pull
+// writers.
+var tarInput = map[string]bool{codecs.EstargzName: true, codecs.ZstdChunkedName: true}
 
 // TestConformance runs the conformance test for every codec, with all the
 // others as peers for the interop check: the reference programs' codecs
@@ -44,13 +50,39 @@ func TestConformance(t *testing.T) {
 	for _, c := range all {
 		t.Run(c.Name(), func(t *testing.T) {
 			t.Parallel()
+			if d, ok := c.(codectest.DecodeOnly); ok {
+				codectest.RunDecoder(t, d, all)
+				return
+			}
 			var opts []codectest.Option
 			if o, ok := shortLevels[c.Name()]; ok {
 				opts = append(opts, o)
 			}
+			if tarInput[c.Name()] {
+				opts = append(opts, codectest.TarInput())
+			}
+			if c.Name() == codecs.ZstdChunkedName && codecs.ZstdCgo() != nil {
+				opts = append(opts, codectest.KnownFailure("zstd-cgo", codecs.ZstdCgoMultiFrame))
+			}
 			codectest.Run(t, c, all, opts...)
 		})
 	}
+}
+
+// TestEstargzChunkSize runs the conformance test on eStargz with 64 KiB
+// chunks, so that files are cut into several chunks, each verified.
+func TestEstargzChunkSize(t *testing.T) {
+	c, err := codecs.EstargzWithChunkSize(64 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name() != "estargz-chunk64KiB" {
+		t.Errorf("Name() = %q", c.Name())
+	}
+	if _, err := codecs.EstargzWithChunkSize(0); err == nil {
+		t.Error("chunk size 0: want an error")
+	}
+	codectest.Run(t, c, codecs.All(), codectest.TarInput(), codectest.ShortLevels("6"))
 }
 
 // TestPrograms checks that each reference program is on PATH, so that its
@@ -109,7 +141,11 @@ func TestCLIErrors(t *testing.T) {
 			// Closing a reader before the end ends the program without
 			// an error: the caller did not want the rest.
 			var enc bytes.Buffer
-			w, err := c.NewWriter(&enc, c.(codecs.Defaulter).DefaultLevel())
+			encoder := c
+			if _, ok := c.(codectest.DecodeOnly); ok {
+				encoder = codecs.GzipStd()
+			}
+			w, err := encoder.NewWriter(&enc, encoder.(codecs.Defaulter).DefaultLevel())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,14 +169,15 @@ func TestCLIErrors(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	want := []string{"gzip-std", "gzip-klauspost", "gzip-pgzip", "zstd-klauspost", "zstd-cgo"}
-	var optIn []string
-	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI()} {
+	optIn := []string{codecs.EstargzName, codecs.ZstdChunkedName}
+	for _, c := range []bench.Codec{codecs.ZstdCLI(), codecs.GzipCLI(), codecs.PigzCLI(), codecs.IgzipCLI(), codecs.LibdeflateCLI(),
+		codecs.UnpigzPipe(), codecs.IgzipPipe()} {
 		if c != nil {
 			optIn = append(optIn, c.Name())
 		}
 	}
 	if !slices.Equal(codecs.OptIn(), optIn) {
-		t.Errorf("OptIn() = %q, want the reference programs on PATH, %q", codecs.OptIn(), optIn)
+		t.Errorf("OptIn() = %q, want the lazy-pull writers and the reference programs on PATH, %q", codecs.OptIn(), optIn)
 	}
 	if codecs.ZstdCgo() == nil {
 		want = want[:4]
@@ -158,7 +195,11 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: want a one-line Describe()", c.Name())
 		}
 		def, ok := c.(codecs.Defaulter)
-		if !ok {
+		if _, decodeOnly := c.(codectest.DecodeOnly); decodeOnly {
+			if ok || len(c.Levels()) != 0 {
+				t.Errorf("%s: decode-only, yet it has levels or a default level", c.Name())
+			}
+		} else if !ok {
 			t.Errorf("%s: no DefaultLevel()", c.Name())
 		} else if l, err := bench.LevelByName(c, def.DefaultLevel().Name); err != nil || l != def.DefaultLevel() {
 			t.Errorf("%s: DefaultLevel() = %+v, not one of its levels", c.Name(), def.DefaultLevel())
@@ -266,7 +307,7 @@ func TestZstdWindowLimit(t *testing.T) {
 			byte(bh), byte(bh >> 8), byte(bh >> 16), 'h', 'e', 'l', 'l', 'o'}
 	}
 	for _, c := range codecs.All() {
-		if c.Format() != bench.Zstd {
+		if c.Format() != bench.Zstd || !bench.Decodes(c) {
 			continue
 		}
 		r, err := c.NewReader(bytes.NewReader(frame(27)))
@@ -286,6 +327,23 @@ func TestZstdWindowLimit(t *testing.T) {
 		r.Close()
 		if err == nil {
 			t.Errorf("%s: 256 MiB window: got %q and no error, want an error", c.Name(), got)
+		}
+	}
+}
+
+// TestPipeArgs checks that the pipe decoders run their program with the
+// arguments containerd and Docker give it.
+func TestPipeArgs(t *testing.T) {
+	if !slices.Equal(codecs.PipeArgs, []string{"-d", "-c"}) {
+		t.Errorf("PipeArgs = %q, want containerd's and Docker's -d -c", codecs.PipeArgs)
+	}
+	for _, c := range []bench.Codec{codecs.UnpigzPipe(), codecs.IgzipPipe()} {
+		if c == nil {
+			continue
+		}
+		want := map[string]string{codecs.UnpigzPipeName: "unpigz", codecs.IgzipPipeName: "igzip"}[c.Name()]
+		if got := filepath.Base(c.(codecs.External).Program()); got != want {
+			t.Errorf("%s runs %s, want %s", c.Name(), got, want)
 		}
 	}
 }

@@ -19,6 +19,14 @@
 // once (DataDog's Writer), levels outside the codec's table. They add nothing
 // to the bytes a library writes; the exactness tests check that.
 //
+// Two codecs are encode-only ([bench.EncodeOnly]): estargz and zstd-chunked,
+// the writers of the lazy-pull formats (stargz-snapshotter's eStargz,
+// containers/storage's zstd:chunked). They read the tar they compress, so
+// their adapters feed a library that takes a reader through a pipe; plans
+// decode their output with the plain decoders of the format, checked
+// against what their [bench.Verifier] reports (the library's reader, every
+// chunk's digest). Both are opt-in ([OptIn]).
+//
 // To add a codec, write one file here with a constructor returning
 // [bench.Codec], add it to the table in all.go, and the conformance test
 // (package codectest) covers it.

@@ -70,7 +70,7 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "whole-buffer APIs, measured as api=buffer cells beside the streaming ones: %s\n", strings.Join(bufs, ", "))
 	}
 	if names := codecs.OptIn(); len(names) > 0 {
-		fmt.Fprintf(stdout, "reference programs, run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(stdout, "opt-in (the lazy-pull writers and the reference programs), run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
 	}
 	for _, p := range codecs.MissingPrograms() {
 		fmt.Fprintf(stdout, "%s is absent: the program %s is not on PATH (Debian package %s)\n", p.Codec, p.Program, p.Package)
@@ -81,6 +81,9 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // levelList shows a codec's levels, marking those of the quick profile.
 func levelList(c bench.Codec, quick []string) string {
+	if len(c.Levels()) == 0 {
+		return "(decodes only)"
+	}
 	var parts []string
 	for _, l := range c.Levels() {
 		name := l.Name

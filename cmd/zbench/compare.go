@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"strconv"
 	"strings"
 
 	"zbench/compare"
+	"zbench/internal/atomicfile"
 )
 
 const compareAbout = `Compares NEW with BASE cell by cell and exits 1 when NEW is significantly
@@ -41,15 +42,16 @@ The table goes to stdout: per metric, cell, base median ±CI, new median
 run only (listed, not failures), and a last line saying whether anything
 regressed. -json FILE writes the same with every sample.
 
-Exit status: 0 no regression, 1 regression, 2 error: unreadable input, the
-runs measured different corpora (a layer name with different digests, or no
-cell in common), or they come from different machines (goos, goarch, cpu,
-cores, gomaxprocs; -allow-env compares anyway).`
+Exit status: 0 no regression, 1 regression, 2 input error: unreadable input,
+the runs measured different corpora (a layer name with different digests, or
+no cell in common), or they come from different machines (goos, goarch, cpu,
+cores, gomaxprocs; -allow-env compares anyway); 3 the comparison could not
+be written.`
 
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "[flags] BASE NEW", compareAbout, stderr)
 	opt := compare.DefaultOptions()
-	fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
+	fs.Var((*fractionFlag)(&opt.Alpha), "alpha", "significance level of the Mann-Whitney U test (default "+strconv.FormatFloat(opt.Alpha, 'g', -1, 64)+")")
 	threshold := percentFlag(opt.Threshold)
 	fs.Var(&threshold, "threshold", "least worsening of the median that counts, as 5% or 0.05")
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
@@ -99,7 +101,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			continue
 		}
 		if err := writeComparison(rep, w.format, w.path, stdout); err != nil {
-			return &exitError{2, err}
+			return &exitError{exitCannotRun, err}
 		}
 	}
 	if rep.Regressed() {
@@ -117,28 +119,29 @@ func compareRuns(basePath, newPath string, opt compare.Options) (*compare.Report
 	if err != nil {
 		return nil, fmt.Errorf("NEW: %w", err)
 	}
-	return compare.Compare(base, cur, opt)
+	rep, err := compare.Compare(base, cur, opt)
+	var inc *compare.IncompatibleError
+	if errors.As(err, &inc) {
+		return nil, fmt.Errorf("%w (-allow-env compares them anyway)", err)
+	}
+	return rep, err
 }
 
 // writeComparison writes rep as text or JSON to path, "-" being stdout.
-func writeComparison(rep *compare.Report, format, path string, stdout io.Writer) (err error) {
-	w := stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("writing the comparison: %w", err)
+func writeComparison(rep *compare.Report, format, path string, stdout io.Writer) error {
+	write := func(w io.Writer) error {
+		if format == "json" {
+			return compare.WriteJSON(w, rep)
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("writing the comparison: %w", cerr)
-			}
-		}()
-		w = f
+		return compare.WriteText(w, rep)
 	}
-	if format == "json" {
-		return compare.WriteJSON(w, rep)
+	if path == "-" {
+		return write(stdout)
 	}
-	return compare.WriteText(w, rep)
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("writing the comparison: %w", err)
+	}
+	return nil
 }
 
 func isStatMetric(unit string) bool {
@@ -164,7 +167,7 @@ func (p *percentFlag) Set(s string) error {
 		s, div = t, 100
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 {
+	if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return errors.New("want a non-negative percentage such as 5% or 0.05")
 	}
 	*p = percentFlag(v / div)

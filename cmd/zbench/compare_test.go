@@ -117,7 +117,7 @@ func TestMergeCommand(t *testing.T) {
 		t.Errorf("the merged shards against the whole run: exit %d\n%s", code, stdout)
 	}
 	// Shards given twice are refused.
-	if code, _, stderr := zbCmd(t, "merge", "-o", filepath.Join(dir, "twice"), parts[0], parts[0]); code != 1 || !strings.Contains(stderr, "is in both") {
+	if code, _, stderr := zbCmd(t, "merge", "-o", filepath.Join(dir, "twice"), parts[0], parts[0]); code != exitUsage || !strings.Contains(stderr, "is in both") {
 		t.Errorf("a part given twice: exit %d: %s", code, stderr)
 	}
 	if code, _, _ := zbCmd(t, "merge", parts[0]); code != 2 {

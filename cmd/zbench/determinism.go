@@ -15,7 +15,9 @@ import (
 	"zbench/bench"
 	"zbench/bench/codecs"
 	"zbench/bench/determinism"
+	"zbench/bench/versions"
 	"zbench/corpus"
+	"zbench/internal/atomicfile"
 	"zbench/results"
 )
 
@@ -28,9 +30,16 @@ digest) stay the same; then compares implementations of a format at matching
 levels (gzip-std vs gzip-klauspost vs gzip-cli -n at level 6, zstd-cgo vs
 zstd-cli at level 3, ...). Nothing is timed.
 
+SOURCEs are as for zbench run, and the layers are named the same way
+(image-lN for the layers of an image): images are pulled into the cache
+first, a layer shared by several images is encoded once, and an image's
+empty layers are skipped.
+
 The matrix is JSON, with the library and program versions it holds for;
 kept as RUNDIR/determinism.json, zbench evidence finds it there. A summary
-goes to stderr. The reference programs are included by default here.`
+goes to stderr. The reference programs are included by default here.
+
+` + determinismVersionsAbout
 
 func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("determinism", "[flags] SOURCE...", determinismAbout, stderr)
@@ -46,6 +55,9 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	var maxBytes byteSize = 2 << 30
 	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
+	var src sourceFlags
+	registerSourceFlags(fs, &src)
+	vflags := addVersionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,31 +91,49 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
+	res, err := src.resolver(stderr, "auto", false)
+	if err != nil {
+		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+		return errUsage
+	}
+	set, err := openSet(ctx, res, fs.Args(), stderr)
+	if err != nil {
+		return err
+	}
 	ms := determinism.NewMeasurer(tasks, opts)
-	used := map[string]bool{}
-	var failed []string
-	for _, a := range fs.Args() {
-		src, err := corpus.Parse(a)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		es, err := src.Layers(ctx)
-		if err != nil {
-			return fmt.Errorf("source %q: %w", a, err)
-		}
-		for _, e := range es {
-			e.Name = corpus.Key(e.Name, used)
-			l, err := corpus.Load(ctx, e, corpus.LoadOptions{MaxBytes: int64(maxBytes)})
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fmt.Fprintf(stderr, "zbench determinism: FAIL %v\n", err)
-				failed = append(failed, err.Error())
-				continue
+	var vms *versions.Measurer
+	if vflags.enabled(fs) {
+		if vms, err = vflags.measurer(ctx, plan, stderr, *progress); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", e.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
-			if err := ms.Add(ctx, determinism.Input{Name: e.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+			fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+			return errUsage
+		}
+	}
+	var failed []string
+	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
+		switch {
+		case err != nil:
+			return err
+		case st.Empty:
+			fmt.Fprintf(stderr, "zbench determinism: layer %s: empty, nothing to encode; skipped\n", st.Entry.Name)
+			continue
+		case st.Err != nil:
+			msg := withFlagAdvice(st.Err)
+			fmt.Fprintf(stderr, "zbench determinism: FAIL %s\n", msg)
+			failed = append(failed, msg)
+			continue
+		}
+		l := st.Layer
+		fmt.Fprintf(stderr, "zbench determinism: layer %s (%s of tar): %d encoder setting(s)\n", l.Entry.Name, fmtBytes(int64(len(l.Raw))), countLevels(tasks))
+		if !*vflags.only {
+			if err := ms.Add(ctx, determinism.Input{Name: l.Entry.Name, DiffID: l.DiffID.String(), Raw: l.Raw}); err != nil {
+				return err
+			}
+		}
+		if vms != nil {
+			if err := vms.Add(ctx, l.Entry.Name, l.DiffID.String(), l.Raw); err != nil {
 				return err
 			}
 		}
@@ -112,11 +142,22 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	env := results.CollectEnv()
 	m.CPU = env.CPU
 	m.Versions = determinismVersions(env, plan.Decoders)
+	if vms != nil {
+		m.AcrossVersions = vms.Matrix()
+	}
+	if *vflags.only {
+		m.Settings, m.Across = nil, nil // nothing measured in process
+	}
 
 	if err := writeJSONTo(*out, stdout, m.WriteJSON); err != nil {
 		return fmt.Errorf("writing matrix: %w", err)
 	}
-	printDeterminism(stderr, m)
+	if !*vflags.only {
+		printDeterminism(stderr, m)
+	}
+	if m.AcrossVersions != nil {
+		printVersions(stderr, m.AcrossVersions)
+	}
 	if len(failed) > 0 {
 		return &exitError{1, fmt.Errorf("%d layer(s) failed to load:\n  %s", len(failed), strings.Join(failed, "\n  "))}
 	}
@@ -234,7 +275,7 @@ func writeJSONTo(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
-	return results.WriteFileAtomic(path, write)
+	return atomicfile.Write(path, write)
 }
 
 func splitComma(s string) []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os/exec"
 	"strings"
 
 	"zbench/evidence"
@@ -22,8 +23,18 @@ given as files belong to none). Every figure comes with its method and the
 layers it holds for. Writes JSON (-o), and prints the answers on stdout (or
 with -o -, JSON on stdout and nothing else).
 
+Pull time is also given per client (-client): containerd, Docker,
+containers/image, BuildKit and each decoder alone ("library"), each with the
+decoders its source runs; a client that runs igzip or unpigz when it is on
+PATH is resolved against this machine's PATH, and containerd/unpigz (say)
+forces a path. The external decoders (igzip-pipe, unpigz-pipe) are measured
+only when a run names them with -codecs or uses -profile reference.
+
 Prices are assumptions: the defaults are AWS list prices (see -vcpu-hour and
 -egress-gb); give your own. zbench report takes the same flags.`
+
+// defaultDecoders is -decoders' default: evidence.DefaultDecoders.
+const defaultDecoders = "gzip=gzip-std,zstd=zstd-klauspost"
 
 // evidenceFlags are the assumptions of the evidence: flags of zbench
 // evidence and zbench report.
@@ -32,19 +43,27 @@ type evidenceFlags struct {
 	vcpuHour  float64
 	egressGB  float64
 	decoders  string
+	client    string
+	// lookPath finds a client's programs on PATH (exec.LookPath; a fake
+	// in tests).
+	lookPath func(string) (string, error)
 }
 
 func registerEvidenceFlags(fs *flag.FlagSet, f *evidenceFlags) {
 	fs.StringVar(&f.bandwidth, "bandwidth", "100Mbit,1Gbit,10Gbit", "comma-separated link `speeds` for pull time (bit, kbit, Mbit, Gbit per second)")
 	fs.Float64Var(&f.vcpuHour, "vcpu-hour", evidence.DefaultVCPUHourUSD, "price of a vCPU-hour in `USD` (default: AWS EC2 on-demand c5.2xlarge, us-east-1, $0.34/h for 8 vCPUs)")
 	fs.Float64Var(&f.egressGB, "egress-gb", evidence.DefaultEgressGBUSD, "price of a GB (10^9 bytes) of egress in `USD` (default: AWS data transfer out to the internet, first 10 TB/month)")
-	fs.StringVar(&f.decoders, "decoders", "gzip=gzip-std,zstd=zstd-klauspost", "the `decoder` of each format a client uses (default: containerd's)")
+	fs.StringVar(&f.decoders, "decoders", defaultDecoders, "the `decoder` of each format a client uses (default: Go's compress/gzip, as containerd before v2.4 and Docker without unpigz, and klauspost's zstd)")
+	fs.StringVar(&f.client, "client", "all", "client `profiles` whose pull times are set side by side: all, none, or some of "+
+		strings.Join(evidence.ClientNames(), ", ")+"; a client's gzip decoder follows what is on PATH here, CLIENT/PROGRAM forces one. "+
+		"One profile alone also sets the decoders of every answer")
 }
 
 // params checks the flags and returns the evidence's parameters; what is
 // wrong it prints on stderr, and returns errUsage.
 func (f *evidenceFlags) params(cmd string, stderr io.Writer) (evidence.Params, error) {
 	p := evidence.DefaultParams()
+	p.MoreLevels = "(-levels zstd-cgo=1-19)"
 	var err error
 	if p.Bandwidths, err = evidence.ParseBandwidths(f.bandwidth); err != nil {
 		fmt.Fprintf(stderr, "zbench %s: -bandwidth: %v\n", cmd, err)
@@ -65,6 +84,24 @@ func (f *evidenceFlags) params(cmd string, stderr io.Writer) (evidence.Params, e
 			return p, errUsage
 		}
 		p.Decoders[format] = dec
+	}
+	if f.client == "none" {
+		return p, nil
+	}
+	look := f.lookPath
+	if look == nil {
+		look = exec.LookPath
+	}
+	if p.Clients, err = evidence.ResolveClients(f.client, look); err != nil {
+		fmt.Fprintf(stderr, "zbench %s: -client: %v\n", cmd, err)
+		return p, errUsage
+	}
+	if len(p.Clients) == 1 && p.Clients[0].Decoders != nil {
+		if f.decoders != defaultDecoders {
+			fmt.Fprintf(stderr, "zbench %s: -client %s sets the decoders; give -decoders or a single -client, not both\n", cmd, f.client)
+			return p, errUsage
+		}
+		p.Decoders = p.Clients[0].Decoders
 	}
 	return p, nil
 }
@@ -90,7 +127,7 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	e, err := evidence.Load(fs.Args(), *det, p)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	if err := writeJSONTo(*out, stdout, e.WriteJSON); err != nil {
 		return fmt.Errorf("writing evidence: %w", err)

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"zbench/corpus"
+	"zbench/internal/atomicfile"
 )
 
 const fetchAbout = `Pulls the images of the SOURCEs into the cache (an OCI image layout that
@@ -45,12 +44,12 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srcs, err := res.ParseAll(srcArgs)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	start := time.Now()
 	images, other, err := res.Images(ctx, srcs)
 	if err != nil {
-		return interrupted(ctx, err)
+		return interrupted(ctx, withAdvice(err))
 	}
 	failed := printImages(stdout, images, other)
 	if c, err := res.Cache(); err == nil {
@@ -61,7 +60,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		header := fmt.Sprintf("zbench corpus lock, written by: zbench fetch -lock %s %s\n"+
 			"platform %s; measure with: zbench run @%s", lock, strings.Join(srcArgs, " "), res.Platform(), lock)
 		lerr := corpus.WriteLock(&b, header, images, other)
-		if err := writeFileAtomic(lock, []byte(b.String())); err != nil {
+		if err := atomicfile.WriteBytes(lock, []byte(b.String())); err != nil {
 			return fmt.Errorf("writing lock file: %w", err)
 		}
 		if lerr != nil {
@@ -79,49 +78,28 @@ func printImages(w io.Writer, images []*corpus.Image, other []corpus.Source) (fa
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, img := range images {
 		if img.Err != nil {
-			fmt.Fprintf(tw, "%s\n  FAIL\t%v\n", img.Source, img.Err)
-			failed = append(failed, fmt.Sprintf("%s: %v", img.Source, img.Err))
+			fmt.Fprintf(tw, "%s\n  FAIL\t%s\n", sanitizeLine(img.Source), sanitizeLine(withFlagAdvice(img.Err)))
+			failed = append(failed, fmt.Sprintf("%s: %s", img.Source, withFlagAdvice(img.Err)))
 			continue
 		}
-		fmt.Fprintf(tw, "%s  %s\n", img.Ref, img.Platform)
+		fmt.Fprintf(tw, "%s  %s\n", sanitizeLine(img.Ref), sanitizeLine(img.Platform))
 		for _, l := range img.Layers {
 			how := "fetched"
 			switch {
 			case l.Skip != "":
 				how = "skipped: " + l.Skip
 			case l.Err != nil:
-				how = "FAIL: " + l.Err.Error()
-				failed = append(failed, l.Err.Error())
+				how = "FAIL: " + withFlagAdvice(l.Err)
+				failed = append(failed, withFlagAdvice(l.Err))
 			case l.Cached:
 				how = "cached"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", l.Digest, l.MediaType, l.Size, how)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", l.Digest, sanitizeLine(string(l.MediaType)), l.Size, sanitizeLine(how))
 		}
 	}
 	for _, src := range other {
-		fmt.Fprintf(tw, "%s\n  not an image: nothing to fetch\n", src.Name())
+		fmt.Fprintf(tw, "%s\n  not an image: nothing to fetch\n", sanitizeLine(src.Name()))
 	}
 	tw.Flush()
 	return failed
-}
-
-// writeFileAtomic replaces name with b through a temporary file.
-func writeFileAtomic(name string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }

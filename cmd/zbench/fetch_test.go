@@ -168,17 +168,17 @@ func TestFetchErrors(t *testing.T) {
 	host, arm := authRegistry(t)
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	code, _, stderr := zbench(t, context.Background(), "fetch", "-insecure", "-cache", t.TempDir(), host+"/nosuch:1")
-	if code != 1 || !strings.Contains(stderr, "nosuch") || !strings.Contains(stderr, "not found") {
-		t.Errorf("missing image: exit %d\n%s", code, stderr)
+	if code != exitUsage || !strings.Contains(stderr, "nosuch") || !strings.Contains(stderr, "not found") {
+		t.Errorf("missing image: exit %d, want 2 (input)\n%s", code, stderr)
 	}
 	arm()
 	code, _, stderr = zbench(t, context.Background(), "fetch", "-insecure", "-cache", t.TempDir(), host+"/web:1")
-	if code != 1 || !strings.Contains(stderr, "access denied") {
-		t.Errorf("401: exit %d\n%s", code, stderr)
+	if code != exitCannotRun || !strings.Contains(stderr, "access denied") {
+		t.Errorf("401: exit %d, want 3 (could not run)\n%s", code, stderr)
 	}
 	code, _, stderr = zbench(t, context.Background(), "fetch", "-cache", t.TempDir(), host+"/web:1")
-	if code != 1 || !strings.Contains(stderr, "-insecure") {
-		t.Errorf("plain HTTP without -insecure: exit %d\n%s", code, stderr)
+	if code != exitUsage || !strings.Contains(stderr, "-insecure") {
+		t.Errorf("plain HTTP without -insecure: exit %d, want 2 (usage)\n%s", code, stderr)
 	}
 	code, _, _ = zbench(t, context.Background(), "fetch", "-platform", "amd64", "alpine")
 	if code != 2 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -69,7 +70,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			var rep compare.Report
 			if err := json.Unmarshal(b, &rep); err != nil {
-				return fmt.Errorf("reading the comparison %q: %w", *cmpFile, err)
+				return inputErr(fmt.Errorf("reading the comparison %q: %w", *cmpFile, err))
 			}
 			opt.Compare = &rep
 			if opt.Status == "" {
@@ -145,13 +146,17 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		jsonOut := fs.String("json", "", "write the result as JSON to `file` ('-' for stdout)")
 		opt := history.DefaultStepOptions()
 		fs.IntVar(&opt.Window, "window", opt.Window, "nights compared on each side of a step")
-		fs.Float64Var(&opt.Alpha, "alpha", opt.Alpha, "significance level of the Mann-Whitney U test")
+		fs.Var((*fractionFlag)(&opt.Alpha), "alpha", "significance level of the Mann-Whitney U test (default "+strconv.FormatFloat(opt.Alpha, 'g', -1, 64)+")")
 		threshold := percentFlag(opt.Threshold)
 		fs.Var(&threshold, "threshold", "least change of the median that counts, as 5% or 0.05")
 		if err := parseHistoryArgs(fs, args, 0, "", stderr); err != nil {
 			return err
 		}
 		opt.Threshold = float64(threshold)
+		if err := atLeast("window", opt.Window, 1); err != nil {
+			fmt.Fprintf(stderr, "zbench history %s: %v\n", sub, err)
+			return errUsage
+		}
 		st, err := history.Open(*store)
 		if err != nil {
 			return err

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"zbench/bench/determinism"
 	"zbench/evidence"
 	"zbench/results"
 )
@@ -249,5 +250,40 @@ func TestReportPrices(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.html")); err == nil {
 		t.Error("a report with bad prices was written")
+	}
+}
+
+// TestDeterminismImages walks images as zbench run does: layers named
+// image-lN, the base shared by web:1 and db:2 encoded once, db:2's empty
+// layer skipped (not a failure), a bad file named and the others kept.
+func TestDeterminismImages(t *testing.T) {
+	host := imageRegistry(t)
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	dir := t.TempDir()
+	bad := write(t, dir, "bad.tar.gz", gz(tarLayer(t, 15))[:200])
+	out := filepath.Join(dir, "determinism.json")
+	code, _, stderr := zbench(t, context.Background(), "determinism", "-insecure", "-cache", filepath.Join(dir, "cache"),
+		"-o", out, "-repeat", "2", "-gomaxprocs", "1", "-variants=false", "-codecs", "gzip-std", "-levels", "gzip-std=1",
+		host+"/web:1", host+"/db:2", bad)
+	if code != 1 || !strings.Contains(stderr, `FAIL layer "bad"`) || !strings.Contains(stderr, "layer db-2-l1: empty") {
+		t.Fatalf("exit %d, want 1 for the bad file, with db-2-l1 skipped as empty\n%s", code, stderr)
+	}
+	m, err := determinism.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, in := range m.Inputs {
+		names = append(names, in.Name)
+	}
+	if want := []string{"web-1-l0", "web-1-l1", "db-2-l2"}; !slices.Equal(names, want) {
+		t.Errorf("inputs %v, want %v (run's names, the shared base once)", names, want)
+	}
+
+	// Without -insecure the command says which flag it needs.
+	code, _, stderr = zbench(t, context.Background(), "determinism", "-cache", filepath.Join(dir, "cache2"),
+		"-o", out, "-repeat", "2", host+"/web:1")
+	if code != 2 || !strings.Contains(stderr, "use -insecure for a registry on loopback without TLS") {
+		t.Errorf("plain HTTP without -insecure: exit %d\n%s", code, stderr)
 	}
 }

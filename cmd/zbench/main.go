@@ -1,44 +1,3 @@
-// Command zbench measures gzip and zstd implementations on real OCI container
-// image layers: throughput, CPU, memory and ratio, every round trip verified.
-//
-// Usage:
-//
-//	zbench run         [flags] SOURCE...  measure; writes DIR/results.txt, DIR/samples.jsonl, DIR/env.json
-//	zbench fetch       [flags] SOURCE...  pull images into the cache; print (or -lock) what was pinned
-//	zbench report      [flags] RUNDIR...  charts and one self-contained HTML report
-//	zbench compare     [flags] BASE NEW   exit 1 when NEW is significantly worse than BASE
-//	zbench merge       -o DIR PART...     join the shards of a run (run -shard i/n)
-//	zbench history     SUBCOMMAND         the nightly store: add, last, list, mark, steps, series
-//	zbench determinism [flags] SOURCE...  same bytes across repeats, threads, implementations? (JSON)
-//	zbench evidence    [flags] RUNDIR...  answers for the image-spec discussion, with method (JSON)
-//	zbench codecs                         list the codecs, their levels and versions
-//
-// SOURCE is a layer blob file (tar, gzip, zstd or xz, told apart by magic
-// bytes), a directory of them, "builtin" (a deterministic layer made from
-// the Go installation that built zbench), a registry image (debian:bookworm,
-// docker://…, …@sha256:…), oci:DIR[:REF], docker-archive:FILE, or a corpus
-// list (@FILE, @default, @quick). With no SOURCE, run measures @default, the
-// pinned official images, or builtin when no registry can be reached.
-//
-// Examples:
-//
-//	zbench run -o out/quick builtin
-//	zbench run -profile full -count 10 -o out/full layers/
-//	zbench run -codecs zstd-cgo,zstd-klauspost -levels 'zstd-cgo=1-19' -ops encode,decode layer.tar.gz
-//	zbench run -resume -o out/full layers/
-//	zbench run -platform linux/arm64 -o out/py python:3.12 @quick
-//	zbench fetch -lock corpus.lock @default-tags
-//	zbench report -o out/quick.html out/quick
-//	zbench compare out/base out/new
-//	zbench run -profile reference -o out/ref layers/
-//	zbench determinism -o out/ref/determinism.json layers/
-//	zbench evidence -o out/ref/evidence.json -html out/ref/evidence.html out/ref
-//	benchstat -col /codec out/quick/results.txt
-//
-// Exit status: 0 when every cell was measured and verified, 1 when some
-// layer or cell failed (each failure is named on stderr and kept in the
-// results), 2 on a usage error, 130 when interrupted (finished cells are
-// kept; -resume finishes the run).
 package main
 
 import (
@@ -69,6 +28,7 @@ var commands = []command{
 	{"history", "keep nightly runs; find the nights on which cells changed", cmdHistory},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
+	{"lazy", "eStargz and zstd:chunked: size against plain, bytes fetched on an update or for files first", cmdLazy},
 }
 
 // exitError carries an exit status through the error chain.
@@ -106,24 +66,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var ee *exitError
 		switch {
 		case err == nil:
-			return 0
+			return exitOK
 		case errors.Is(err, flag.ErrHelp):
-			return 0
+			return exitOK
 		case errors.Is(err, errUsage):
-			return 2
+			return exitUsage
 		case errors.As(err, &ee):
 			if ee.err != nil && ee.err.Error() != "" {
-				fmt.Fprintf(stderr, "zbench %s: %v\n", c.name, ee.err)
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(ee.err.Error()))
 			}
 			return ee.code
 		default:
-			fmt.Fprintf(stderr, "zbench %s: %v\n", c.name, err)
-			return 1
+			code := exitCode(ctx, err)
+			if code == exitInterrupted && !errors.Is(err, context.Canceled) {
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(err.Error()))
+			} else if code == exitInterrupted {
+				fmt.Fprintf(stderr, "zbench %s: interrupted\n", c.name)
+			} else {
+				fmt.Fprintf(stderr, "zbench %s: %s\n", c.name, sanitize(err.Error()))
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "zbench: unknown command %q\n\n", args[0])
 	usage(stderr)
-	return 2
+	return exitUsage
 }
 
 func usage(w io.Writer) {

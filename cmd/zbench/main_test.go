@@ -365,7 +365,7 @@ func TestUsageErrors(t *testing.T) {
 
 // The examples in the package doc must be commands zbench accepts.
 func TestDocExamples(t *testing.T) {
-	src, err := os.ReadFile("main.go")
+	src, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,7 +542,7 @@ func TestEvidenceCommand(t *testing.T) {
 			t.Errorf("zbench %q: exit %d, want 2", args, code)
 		}
 	}
-	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != 1 || !strings.Contains(stderr, "no-such-run") {
+	if code, _, stderr := zbench(t, context.Background(), "evidence", "-o", js, filepath.Join(dir, "no-such-run")); code != exitUsage || !strings.Contains(stderr, "no-such-run") {
 		t.Errorf("missing run directory: exit %d, %s", code, stderr)
 	}
 }
@@ -556,7 +556,7 @@ func TestCodecsCommandReferencePrograms(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	if _, err := exec.LookPath("gzip"); err == nil {
-		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "reference programs, run only when -codecs names them or with -profile reference") {
+		if !strings.Contains(stdout, "gzip-cli") || !strings.Contains(stdout, "the reference programs), run only when -codecs names them or with -profile reference") {
 			t.Errorf("zbench codecs does not list gzip-cli as an opt-in reference program:\n%s", stdout)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -33,6 +34,11 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	warnings, err := results.Merge(*out, fs.Args(), opt)
+	var dup *results.DuplicateCellError
+	if errors.As(err, &dup) {
+		return fmt.Errorf("merging: cell %s is in both %q and %q (to pool rounds of one binary, use -pool): %w",
+			dup.Cell, dup.First, dup.Second, results.ErrIncompatibleParts)
+	}
 	if err != nil {
 		return err
 	}

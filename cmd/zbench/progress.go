@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -128,7 +127,7 @@ func (p *progress) event(e bench.Event) {
 	p.finished++
 	took = p.took[e.Key]
 	delete(p.took, e.Key)
-	line := fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.cells, p.total/p.rounds, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta())
+	line := sanitize(fmt.Sprintf("[%d/%d] %s %s: %s (%s; %s)", p.cells, p.total/p.rounds, e.Key.Layer, cellName(e.Key), summarize(e.Recs), took.Round(10*time.Millisecond), p.eta()))
 	failed := len(e.Recs) > 0 && e.Recs[0].Err != ""
 	switch {
 	case p.quiet && !failed:
@@ -156,7 +155,7 @@ func (p *progress) note(msg string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, msg)
+	fmt.Fprintln(p.w, sanitize(msg))
 }
 
 // fail prints a failure that is not a cell's; it shows even with -progress none.
@@ -166,7 +165,7 @@ func (p *progress) fail(msg string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, "FAIL "+msg)
+	fmt.Fprintln(p.w, "FAIL "+sanitize(msg))
 }
 
 func (p *progress) finish() {
@@ -204,27 +203,10 @@ func summarize(recs []results.Record) string {
 	if recs[0].Err != "" {
 		return recs[0].Err
 	}
-	speeds := make([]float64, 0, len(recs))
-	for _, r := range recs {
-		if r.WallNS > 0 {
-			speeds = append(speeds, float64(r.RawBytes)*float64(r.Iters)/float64(r.WallNS)*1e3)
-		}
-	}
-	s := fmt.Sprintf("%.1f MB/s", median(speeds))
-	if r := recs[0]; r.CompressedBytes > 0 {
-		s += fmt.Sprintf(", ratio %.3f", float64(r.RawBytes)/float64(r.CompressedBytes))
+	c := results.NewCell(recs)
+	s := fmt.Sprintf("%.1f MB/s", c.Summary(results.UnitMBPerSec).Median)
+	if c.CompressedBytes > 0 {
+		s += fmt.Sprintf(", ratio %.3f", float64(c.RawBytes)/float64(c.CompressedBytes))
 	}
 	return s + fmt.Sprintf(", %d samples", len(recs))
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

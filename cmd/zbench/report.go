@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"zbench/evidence"
+	"zbench/internal/atomicfile"
 	"zbench/plots"
 	"zbench/results"
 )
@@ -83,14 +84,23 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		rel = filepath.ToSlash(r) + "/"
 	}
 
-	runs, err := plots.LoadRuns(fs.Args(), ls)
+	// Each run directory is read once, for the charts and the evidence.
+	var read []*results.Run
+	for _, dir := range fs.Args() {
+		r, err := evidence.LoadRun(dir)
+		if err != nil {
+			return err
+		}
+		read = append(read, r)
+	}
+	runs, err := plots.Label(read, ls)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	opts := plots.Options{Title: *title, Files: rel}
 	if *withEvidence {
-		if opts.Evidence, err = evidence.Load(fs.Args(), "", params); err != nil {
-			return fmt.Errorf("computing the evidence: %w", err)
+		if opts.Evidence, err = evidence.FromRuns(read, "", params); err != nil {
+			return inputErr(fmt.Errorf("computing the evidence: %w", err))
 		}
 	}
 	rep, err := plots.Build(plots.Summarize(runs), opts)
@@ -120,7 +130,7 @@ func writeReport(path string, rep *plots.Report) error {
 			return fmt.Errorf("creating %q: %w", d, err)
 		}
 	}
-	if err := results.WriteFileAtomic(path, rep.WriteHTML); err != nil {
+	if err := atomicfile.Write(path, rep.WriteHTML); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil

@@ -71,7 +71,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report"}, 2, "name at least one run directory"},
 		{[]string{"report", "-labels", "a,b", dir}, 2, "-labels names 2 run(s), but 1"},
 		{[]string{"report", "-bogus", dir}, 2, "flag provided but not defined"},
-		{[]string{"report", "-o", filepath.Join(dir, "x.html"), filepath.Join(dir, "missing")}, 1, "loading run"},
+		{[]string{"report", "-o", filepath.Join(dir, "x.html"), filepath.Join(dir, "missing")}, exitUsage, "loading run"},
 	} {
 		code, _, stderr := zbench(t, context.Background(), tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +74,7 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 		"so that a machine whose speed drifts moves every cell alike; 1 measures each cell in one go")
 	fs.DurationVar(&f.minTime, "min-time", 200*time.Millisecond, "least total timed duration per cell")
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
-	fs.Var(&f.writeSize, "write-size", "size of the writes a streaming encoder is fed, as io.Copy feeds it (default 32KiB)")
+	fs.Var(&f.writeSize, "write-size", "size of the writes a streaming encoder is fed, as io.Copy feeds it, e.g. 4KiB or 1MiB (default 32KiB)")
 	fs.DurationVar(&f.first, "first-sample", 100*time.Millisecond, "a cell's first pass lasting at least this is its first sample instead of an untimed warm-up (0: always warm up)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
 	fs.StringVar(&f.shard, "shard", "", "measure one part of the matrix, `i/n` with 0 <= i < n (by layer and encoder setting); join the parts with zbench merge")
@@ -91,21 +89,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if f.count < 1 {
-		fmt.Fprintln(stderr, "zbench run: -count must be at least 1")
-		return errUsage
-	}
-	if f.rounds < 1 {
-		fmt.Fprintln(stderr, "zbench run: -rounds must be at least 1")
-		return errUsage
-	}
-	f.rounds = min(f.rounds, f.count)
-	if f.resume && f.out == "" {
-		fmt.Fprintln(stderr, "zbench run: -resume needs -o naming the run directory to finish")
-		return errUsage
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", "run-"+time.Now().UTC().Format("20060102-150405"))
+	if err := f.check(stderr); err != nil {
+		return err
 	}
 
 	all := codecs.All()
@@ -127,137 +112,35 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "zbench run: %v\n", err)
 		return errUsage
 	}
-	srcArgs, srcs, err := defaultSources(ctx, res, fs.Args(), stderr)
+	set, err := openSet(ctx, res, fs.Args(), stderr) // fetches what is not cached
 	if err != nil {
 		return err
 	}
-	entries, images, err := res.Resolve(ctx, srcs) // fetches what is not cached
-	if err != nil {
-		return interrupted(ctx, err)
+	srcArgs := set.Args
+	rd, err := results.Create(f.out, runEnv(f, set, plan), f.resume)
+	if errors.Is(err, results.ErrRunExists) {
+		return fmt.Errorf("%w; finish it with -resume, or write this run to another -o", err)
 	}
-	if len(entries) == 0 {
-		return fmt.Errorf("no layers in %s", strings.Join(srcArgs, " "))
-	}
-
-	env := results.CollectEnv()
-	if commit != "" {
-		env.Commit = commit
-	}
-	env.Extra = map[string]string{
-		"libzstd":         codecs.LibzstdVersion(),
-		"sources":         strings.Join(srcArgs, " "),
-		"profile":         f.profile,
-		"count":           strconv.Itoa(f.count),
-		"rounds":          strconv.Itoa(f.rounds),
-		"min-time":        f.minTime.String(),
-		"min-sample":      f.minSample.String(),
-		"first-sample":    f.first.String(),
-		"write-size":      strconv.FormatInt(int64(f.writeSize), 10),
-		"max-layer-bytes": strconv.FormatInt(int64(f.maxBytes), 10),
-		"corpus":          corpus.CorpusName(srcArgs),
-		"corpus-digest":   corpus.Identity(entries),
-		"platform":        f.src.platform,
-	}
-	env.Images = runImages(images)
-	if f.codecs != "" {
-		env.Extra["codecs"] = f.codecs
-	}
-	// The reference programs' versions are not in the build info.
-	for _, c := range plan.Decoders {
-		if x, ok := c.(codecs.External); ok {
-			env.Extra["program-"+c.Name()] = x.Program() + " " + x.Version()
-		}
-	}
-	if f.levels != "" {
-		env.Extra["levels"] = f.levels
-	}
-	if f.ops != "" {
-		env.Extra["ops"] = f.ops
-	}
-	if s := plan.Shard.String(); s != "" {
-		env.Extra[results.ExtraShard] = s
-	}
-	rd, err := results.Create(f.out, env, f.resume)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	for _, w := range rd.Warnings() {
-		fmt.Fprintf(stderr, "zbench run: warning: %v\n", w)
+		var changed *results.EnvChangedError
+		if errors.As(w, &changed) {
+			w = fmt.Errorf("%w; to keep them apart, start a new run with another -o", w)
+		}
+		fmt.Fprintf(stderr, "zbench run: warning: %s\n", sanitize(w.Error()))
 	}
 
 	fmt.Fprintf(stderr, "zbench run: %d layer(s), %d encoder setting(s), %d decoder(s); writing %s\n",
-		len(entries), len(plan.Encoders), len(plan.Decoders), f.out)
+		len(set.Entries), len(plan.Encoders), len(plan.Decoders), f.out)
 	prog := newProgress(stderr, f.progress, f.rounds)
-	for _, e := range entries {
+	for _, e := range set.Entries {
 		prog.addCells(len(plan.CellsFor(e.Name, corpus.FormatGzip)))
 	}
-
-	var failed []string
-	runner := &bench.Runner{
-		Opts: bench.Options{Count: f.count, Rounds: f.rounds, MinTime: f.minTime, MinSample: f.minSample, FirstSample: f.first},
-		Plan: plan,
-		Skip: rd.Done,
-		Emit: func(recs []results.Record) error {
-			for _, r := range recs {
-				if r.Err != "" {
-					failed = append(failed, fmt.Sprintf("%s: %s", r.Key(), r.Err))
-					break
-				}
-			}
-			return rd.WriteCell(recs)
-		},
-		Progress: prog.event,
-	}
 	start := time.Now()
-	var runErr error
-	for _, e := range entries {
-		loadKey := results.Record{Op: results.OpLoad, Layer: e.Name}.Key()
-		if rd.Done(loadKey) {
-			prog.addCells(-len(plan.CellsFor(e.Name, corpus.FormatGzip)))
-			prog.note(fmt.Sprintf("layer %s: failed to load in the earlier run; skipped", e.Name))
-			continue
-		}
-		l, err := corpus.Load(ctx, e, corpus.LoadOptions{MaxBytes: int64(f.maxBytes)})
-		if err != nil {
-			if ctx.Err() != nil {
-				runErr = ctx.Err()
-				break
-			}
-			prog.addCells(-len(plan.CellsFor(e.Name, corpus.FormatGzip)))
-			if e.FromImage && errors.Is(err, corpus.ErrEmptyLayer) {
-				prog.note(fmt.Sprintf("layer %s: empty, nothing to measure; skipped", e.Name))
-				if runErr = rd.MarkEmptyLayer(e.Name); runErr != nil {
-					break
-				}
-				continue
-			}
-			prog.fail(err.Error())
-			failed = append(failed, err.Error())
-			rec := results.Record{Op: results.OpLoad, Layer: e.Name, Err: err.Error()}
-			if werr := rd.WriteCell([]results.Record{rec}); werr != nil {
-				runErr = werr
-				break
-			}
-			continue
-		}
-		prog.addCells(len(plan.CellsFor(e.Name, l.Format)) - len(plan.CellsFor(e.Name, corpus.FormatGzip)))
-		prog.note(fmt.Sprintf("layer %s: %s, %s blob, %s tar (%s)", e.Name, l.Format,
-			fmtBytes(int64(len(l.Blob))), fmtBytes(int64(len(l.Raw))), e.Origin))
-		in := bench.Input{
-			Name: e.Name, Digest: l.Digest.String(), DiffID: l.DiffID.String(),
-			Format: l.Format, Blob: l.Blob, Raw: l.Raw,
-		}
-		runErr = runner.Run(ctx, in)
-		// Hold one layer at a time: give this one's memory back before
-		// the next is loaded.
-		l, in = nil, bench.Input{}
-		runtime.GC()
-		debug.FreeOSMemory()
-		if runErr != nil {
-			break
-		}
-	}
+	failed, runErr := measure(ctx, set, plan, rd, prog, f)
 	prog.finish()
 	if err := rd.Close(); err != nil && runErr == nil {
 		runErr = err
@@ -279,6 +162,140 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
+// check checks the flags, printing what is wrong, and fills in the
+// defaults that depend on others.
+func (f *runFlags) check(stderr io.Writer) error {
+	if f.count < 1 {
+		fmt.Fprintln(stderr, "zbench run: -count must be at least 1")
+		return errUsage
+	}
+	if f.rounds < 1 {
+		fmt.Fprintln(stderr, "zbench run: -rounds must be at least 1")
+		return errUsage
+	}
+	f.rounds = min(f.rounds, f.count)
+	if f.resume && f.out == "" {
+		fmt.Fprintln(stderr, "zbench run: -resume needs -o naming the run directory to finish")
+		return errUsage
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", "run-"+time.Now().UTC().Format("20060102-150405"))
+	}
+	return nil
+}
+
+// runEnv is the environment of a run: the machine and build, the flags,
+// the corpus and its images.
+func runEnv(f runFlags, set *corpus.Set, plan bench.Plan) results.Env {
+	env := results.CollectEnv()
+	if commit != "" {
+		env.Commit = commit
+	}
+	env.Extra = map[string]string{
+		results.ExtraLibzstd:       codecs.LibzstdVersion(),
+		results.ExtraSources:       strings.Join(set.Args, " "),
+		results.ExtraProfile:       f.profile,
+		results.ExtraCount:         strconv.Itoa(f.count),
+		results.ExtraRounds:        strconv.Itoa(f.rounds),
+		results.ExtraMinTime:       f.minTime.String(),
+		results.ExtraMinSample:     f.minSample.String(),
+		results.ExtraFirstSample:   f.first.String(),
+		results.ExtraWriteSize:     strconv.FormatInt(int64(f.writeSize), 10),
+		results.ExtraMaxLayerBytes: strconv.FormatInt(int64(f.maxBytes), 10),
+		results.ExtraCorpus:        set.Name(),
+		results.ExtraCorpusDigest:  set.Identity(),
+		results.ExtraPlatform:      f.src.platform,
+	}
+	env.Images = runImages(set.Images)
+	if f.codecs != "" {
+		env.Extra[results.ExtraCodecs] = f.codecs
+	}
+	// The reference programs' versions are not in the build info.
+	for _, c := range plan.Decoders {
+		if x, ok := c.(codecs.External); ok {
+			env.Extra[results.ExtraProgramPrefix+c.Name()] = x.Program() + " " + x.Version()
+		}
+	}
+	if f.levels != "" {
+		env.Extra[results.ExtraLevels] = f.levels
+	}
+	if f.ops != "" {
+		env.Extra[results.ExtraOps] = f.ops
+	}
+	if s := plan.Shard.String(); s != "" {
+		env.Extra[results.ExtraShard] = s
+	}
+	return env
+}
+
+// measure walks the layers of set and measures each with plan, writing
+// every cell to rd: a layer that fails to load is reported and recorded, an
+// empty image layer is marked, and a layer that failed in the run being
+// resumed is skipped. It returns the failures, and the error that stopped
+// the run (an interrupt, or a write to rd that failed).
+func measure(ctx context.Context, set *corpus.Set, plan bench.Plan, rd *results.RunDir, prog *progress, f runFlags) (failed []string, err error) {
+	runner := &bench.Runner{
+		Opts: bench.Options{Count: f.count, Rounds: f.rounds, MinTime: f.minTime, MinSample: f.minSample, FirstSample: f.first},
+		Plan: plan,
+		Skip: rd.Done,
+		Emit: func(recs []results.Record) error {
+			for _, r := range recs {
+				if r.Err != "" {
+					failed = append(failed, fmt.Sprintf("%s: %s", r.Key(), r.Err))
+					break
+				}
+			}
+			return rd.WriteCell(recs)
+		},
+		Progress: prog.event,
+	}
+	walk := set.Walk(ctx, corpus.WalkOptions{
+		Load: corpus.LoadOptions{MaxBytes: int64(f.maxBytes)},
+		Skip: func(e corpus.Entry) bool { return rd.Done(results.Record{Op: results.OpLoad, Layer: e.Name}.Key()) },
+	})
+	for st, err := range walk {
+		if err != nil {
+			return failed, err
+		}
+		e := st.Entry
+		gzipCells := len(plan.CellsFor(e.Name, corpus.FormatGzip))
+		switch {
+		case st.Skipped:
+			prog.addCells(-gzipCells)
+			prog.note(fmt.Sprintf("layer %s: failed to load in the earlier run; skipped", e.Name))
+			continue
+		case st.Empty:
+			prog.addCells(-gzipCells)
+			prog.note(fmt.Sprintf("layer %s: empty, nothing to measure; skipped", e.Name))
+			if err := rd.MarkEmptyLayer(e.Name); err != nil {
+				return failed, err
+			}
+			continue
+		case st.Err != nil:
+			prog.addCells(-gzipCells)
+			msg := withFlagAdvice(st.Err)
+			prog.fail(msg)
+			failed = append(failed, msg)
+			if err := rd.WriteCell([]results.Record{{Op: results.OpLoad, Layer: e.Name, Err: msg}}); err != nil {
+				return failed, err
+			}
+			continue
+		}
+		l := st.Layer
+		prog.addCells(len(plan.CellsFor(e.Name, l.Format)) - gzipCells)
+		prog.note(fmt.Sprintf("layer %s: %s, %s blob, %s tar (%s)", e.Name, l.Format,
+			fmtBytes(int64(len(l.Blob))), fmtBytes(int64(len(l.Raw))), e.Origin))
+		err := runner.Run(ctx, bench.Input{
+			Name: e.Name, Digest: l.Digest.String(), DiffID: l.DiffID.String(),
+			Format: l.Format, Blob: l.Blob, Raw: l.Raw,
+		})
+		if err != nil {
+			return failed, err
+		}
+	}
+	return failed, nil
+}
+
 // runImages is what env.json records of the images: each layer by the
 // name it is measured as.
 func runImages(images []*corpus.Image) []results.Image {
@@ -286,7 +303,7 @@ func runImages(images []*corpus.Image) []results.Image {
 	for _, img := range images {
 		ri := results.Image{Ref: img.Ref, Name: img.Name, Platform: img.Platform}
 		if img.Err != nil {
-			ri.Err = img.Err.Error()
+			ri.Err = withFlagAdvice(img.Err)
 		}
 		for _, l := range img.Layers {
 			rl := results.ImageLayer{Layer: l.Entry, Size: l.Size, Skip: l.Skip}
@@ -299,34 +316,6 @@ func runImages(images []*corpus.Image) []results.Image {
 	}
 	return out
 }
-
-// byteSize is a flag holding a size in bytes, written as 1048576, 512MiB,
-// 2GiB or 1GB.
-type byteSize int64
-
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
-
-func (b *byteSize) Set(s string) error {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || n <= 0 {
-		return fmt.Errorf("want a positive size such as 512MiB or 4GiB")
-	}
-	*b = byteSize(n * float64(mult))
-	return nil
-}
-
-var _ flag.Value = (*byteSize)(nil)
 
 // fmtBytes formats n bytes for people, in MB (10^6 bytes) past a megabyte.
 func fmtBytes(n int64) string {

@@ -53,26 +53,41 @@ func (f *sourceFlags) resolver(stderr io.Writer, mode string, verify bool) (*cor
 	})
 }
 
-// defaultSources returns the SOURCEs of a run: args, or with none the pinned
-// default corpus, or builtin when no registry can be reached for it (said in
-// one line).
-func defaultSources(ctx context.Context, res *corpus.Resolver, args []string, stderr io.Writer) ([]string, []corpus.Source, error) {
-	if len(args) > 0 {
-		srcs, err := res.ParseAll(args)
-		return args, srcs, err
-	}
-	args = []string{"@" + corpus.DefaultList}
-	srcs, err := res.ParseAll(args)
+// openSet opens the layers of the SOURCEs args (see corpus.Resolver.Open),
+// saying in one line when builtin stands in for an unreachable default list.
+func openSet(ctx context.Context, res *corpus.Resolver, args []string, stderr io.Writer) (*corpus.Set, error) {
+	set, err := res.Open(ctx, args)
 	if err != nil {
-		return nil, nil, err
+		return nil, interrupted(ctx, withAdvice(err))
 	}
-	if err := res.Probe(ctx, srcs); err != nil {
-		fmt.Fprintf(stderr, "zbench: %v; measuring builtin instead of @%s\n", err, corpus.DefaultList)
-		args = []string{"builtin"}
-		srcs, err = res.ParseAll(args)
-		return args, srcs, err
+	if set.Fallback != nil {
+		fmt.Fprintf(stderr, "zbench: %s; measuring builtin instead of @%s\n", sanitize(set.Fallback.Error()), corpus.DefaultList)
 	}
-	return args, srcs, nil
+	return set, nil
+}
+
+// flagAdvice is what the command adds to the message of a corpus error:
+// the flag that would have avoided it. The corpus names no flag.
+func flagAdvice(err error) string {
+	var ie *corpus.InsecureError
+	if errors.As(err, &ie) {
+		if ie.Loopback {
+			return ": use -insecure for a registry on loopback without TLS"
+		}
+		return " (with -insecure)"
+	}
+	return ""
+}
+
+// withFlagAdvice is err's message with flagAdvice added.
+func withFlagAdvice(err error) string { return err.Error() + flagAdvice(err) }
+
+// withAdvice is err with flagAdvice added to its message.
+func withAdvice(err error) error {
+	if a := flagAdvice(err); a != "" {
+		return fmt.Errorf("%w%s", err, a)
+	}
+	return err
 }
 
 // fetchProgress shows blob downloads on stderr: a bar with bytes and rate on
@@ -132,7 +147,7 @@ func (p *fetchProgress) event(ev corpus.Event) {
 			return
 		}
 		if ev.Err != nil {
-			p.line(fmt.Sprintf("fetch: FAIL %v", ev.Err))
+			p.line("fetch: FAIL " + withFlagAdvice(ev.Err))
 			return
 		}
 		if p.bar == nil {
@@ -142,7 +157,7 @@ func (p *fetchProgress) event(ev corpus.Event) {
 				rate = fmt.Sprintf(", %.1f MB/s", float64(ev.Size)/1e6/secs)
 			}
 			fmt.Fprintf(p.w, "fetch: %s %s in %v%s (%s)\n", ev.Digest, fmtBytes(ev.Size),
-				ev.Elapsed.Round(time.Millisecond), rate, ev.Image)
+				ev.Elapsed.Round(time.Millisecond), rate, sanitizeLine(ev.Image))
 		} else if p.bar.State().CurrentNum >= p.bar.GetMax64() {
 			p.bar.Finish()
 			p.bar = nil
@@ -163,7 +178,7 @@ func (p *fetchProgress) line(s string) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprintln(p.w, sanitize(s))
 	if p.bar != nil {
 		p.bar.RenderBlank()
 	}

@@ -4,11 +4,7 @@
 package fakerun
 
 import (
-	"bytes"
-	"encoding/json"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +33,7 @@ func Env(start time.Time) results.Env {
 		CPU: "Test CPU @ 3.00GHz", Cores: 2, GOMAXPROCS: 2, GOOS: "linux", GOARCH: "amd64",
 		Kernel: "6.1.0-test", Go: "go1.26.0", Commit: "0123456789abcdef", Start: start,
 		Modules: map[string]string{"github.com/klauspost/compress": "v1.20.4"},
-		Extra:   map[string]string{"count": "10", results.ExtraLibzstd: "1.5.7"},
+		Extra:   map[string]string{results.ExtraCount: "10", results.ExtraLibzstd: "1.5.7"},
 	}
 }
 
@@ -122,43 +118,14 @@ func Records(cells []Cell, o Options) [][]results.Record {
 	return out
 }
 
-// Write writes a run directory at dir holding cells measured in env: the
-// files results.Create and WriteCell would write, without their syncs,
-// which make tests slow.
+// Write writes a run directory at dir holding cells measured in env, with
+// results.WriteRun: the files results.Create and WriteCell would write,
+// synced once per file rather than once per cell, which would make tests
+// slow.
 func Write(t testing.TB, dir string, env results.Env, cells []Cell, o Options) string {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := results.WriteRun(dir, env, Records(cells, o)); err != nil {
 		t.Fatal(err)
-	}
-	var recs []results.Record
-	var samples bytes.Buffer
-	for _, cell := range Records(cells, o) {
-		for _, r := range cell {
-			r.Of = len(cell)
-			b, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samples.Write(append(b, '\n'))
-			recs = append(recs, r)
-		}
-	}
-	envJSON, err := json.MarshalIndent(env, "", "\t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text bytes.Buffer
-	if err := results.WriteText(&text, env, recs); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{
-		results.EnvFile:     envJSON,
-		results.SamplesFile: samples.Bytes(),
-		results.ResultsFile: text.Bytes(),
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return dir
 }

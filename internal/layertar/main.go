@@ -26,7 +26,11 @@ func main() {
 }
 
 func run(ctx context.Context, arg, out string) error {
-	src, err := corpus.Parse(arg)
+	res, err := corpus.NewResolver(corpus.Options{})
+	if err != nil {
+		return err
+	}
+	src, err := res.Parse(arg)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestPullScript pulls a small real layer through skopeo behind the
+// throttling proxy at 20 Mbit/s (scripts/pull.sh end to end): the table
+// must have skopeo's row with the containers/image profile's decoder, and
+// the measured pull can be no faster than the layer's download at that
+// rate, which only holds if the proxy throttles.
+func TestPullScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zbench, starts a registry and pulls through skopeo (-short)")
+	}
+	for _, tool := range []string{"skopeo", "docker-registry", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not on PATH in CI (scripts/test.sh installs it)", tool)
+			}
+			t.Skipf("%s is not on PATH (apt-get install skopeo docker-registry jq)", tool)
+		}
+	}
+	layer := filepath.Join(sharedCorpus, "layers", "busybox-1.38.0-musl-amd64.tar.gz")
+	st, err := os.Stat(layer)
+	if err != nil {
+		t.Skipf("shared corpus not found: %v", err)
+	}
+	abs, _ := filepath.Abs(layer)
+	code, out := script(t, "pull.sh", []string{"RATES=20Mbit", "REPS=1", "COUNT=1", "CLIENTS=skopeo"}, abs)
+	if code != 0 {
+		t.Fatalf("pull.sh: exit %d\n%s", code, out)
+	}
+	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +overlapped +([0-9.]+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no skopeo row in the table:\n%s", out)
+	}
+	measured, _ := strconv.ParseFloat(m[1], 64)
+	overlapped, _ := strconv.ParseFloat(m[2], 64)
+	download := float64(st.Size()) * 8 / 20e6
+	if measured < download*0.97 {
+		t.Errorf("measured %.3f s, faster than the download alone at 20 Mbit/s (%.3f s): the proxy did not throttle\n%s", measured, download, out)
+	}
+	if overlapped < download*0.99 || overlapped > download*1.5 {
+		t.Errorf("model %.3f s overlapped, want about the download, %.3f s\n%s", overlapped, download, out)
+	}
+}

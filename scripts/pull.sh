@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# pull.sh: a pull measured through real clients, against zbench's model.
+#
+# Makes an image of the given gzip layer blobs (an OCI layout written here,
+# pushed with skopeo into Debian's docker-registry on loopback), then pulls
+# it through a bandwidth-limiting proxy (scripts/throttle) at each rate with
+# each client on PATH:
+#
+#   skopeo   skopeo copy --dest-decompress docker://... dir:...   (containers/image: pgzip)
+#   podman   podman pull with the vfs driver in a scratch root    (containers/image, then untar)
+#   ctr      ctr image pull --snapshotter native to a scratch      (containerd: download, then
+#            containerd on a scratch root                           unpack through its decoder)
+#
+# Each pull starts from an empty destination, REPS times; the median wall
+# time is set against zbench's model for the client's profile, the same
+# layers and the same rate: zbench measures the layers' decode-original with
+# every gzip decoder the profiles name, and zbench evidence -client PROFILE
+# -bandwidth RATE gives gzip as published, download and decode overlapped
+# and sequential. The table goes to stdout (and OUT/pull.txt with OUT set).
+#
+# Usage: scripts/pull.sh [LAYER-BLOB...]   (default: the Debian python3 layer
+#        and debian-bookworm-minbase from ../shared/corpus)
+# Environment: RATES (default "none 100Mbit 1Gbit"; none pulls straight from
+# the registry, the model then being decode alone, so the gap is the
+# client's own fixed and serial work), REPS (3), CLIENTS (those of
+# "skopeo podman ctr" on PATH), COUNT (zbench's -count, 5), OUT (a directory
+# to keep the run, the evidence and the table in).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/registry.sh
+
+rates=${RATES:-none 100Mbit 1Gbit}
+reps=${REPS:-3}
+count=${COUNT:-5}
+if [ $# -eq 0 ]; then
+  set -- ../shared/corpus/layers/debian-bookworm-python3-layer.tar.gz ../shared/corpus/layers/debian-bookworm-minbase.tar.gz
+fi
+for tool in skopeo docker-registry jq sha256sum; do
+  command -v "$tool" >/dev/null || { echo "pull.sh: $tool is not on PATH (apt-get install skopeo docker-registry jq)" >&2; exit 2; }
+done
+if [ -z "${CLIENTS:-}" ]; then
+  CLIENTS=skopeo
+  command -v podman >/dev/null && CLIENTS="$CLIENTS podman"
+  command -v ctr >/dev/null && command -v containerd >/dev/null && CLIENTS="$CLIENTS ctr"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/zbench-pull.XXXXXX")
+ctrd_pid=""
+cleanup() {
+  if [ -n "${proxy_pid:-}" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
+  if [ -n "$ctrd_pid" ]; then kill "$ctrd_pid" 2>/dev/null || true; wait "$ctrd_pid" 2>/dev/null || true; fi
+  stop_registry
+  # podman's vfs layers may hold read-only directories
+  chmod -R u+w "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+go build -buildvcs=auto -o "$work/zbench" ./cmd/zbench
+go build -o "$work/throttle" ./scripts/throttle
+
+# The image: an OCI layout of the blobs as they are (gzip, as published).
+layout=$work/layout
+mkdir -p "$layout/blobs/sha256"
+layers='[]'
+diffids='[]'
+total=0
+for blob in "$@"; do
+  [ -f "$blob" ] || { echo "pull.sh: no layer blob at $blob" >&2; exit 2; }
+  case "$(head -c 2 "$blob" | od -An -tx1 | tr -d ' \n')" in
+    1f8b) ;;
+    *) echo "pull.sh: $blob is not gzip: the pull compares gzip as published" >&2; exit 2 ;;
+  esac
+  d=$(sha256sum "$blob" | cut -d' ' -f1)
+  diff=$(gzip -dc "$blob" | sha256sum | cut -d' ' -f1)
+  size=$(stat -c %s "$blob")
+  total=$((total + size))
+  cp "$blob" "$layout/blobs/sha256/$d"
+  layers=$(jq -c --arg d "sha256:$d" --argjson s "$size" \
+    '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]' <<<"$layers")
+  diffids=$(jq -c --arg d "sha256:$diff" '. + [$d]' <<<"$diffids")
+done
+put() { # file → digest, size (the blob is moved into the layout)
+  local d s
+  d=$(sha256sum "$1" | cut -d' ' -f1)
+  s=$(stat -c %s "$1")
+  mv "$1" "$layout/blobs/sha256/$d"
+  echo "sha256:$d $s"
+}
+jq -cn --argjson ids "$diffids" \
+  '{architecture: "amd64", os: "linux", config: {}, rootfs: {type: "layers", diff_ids: $ids}}' >"$work/config.json"
+read -r cd cs < <(put "$work/config.json")
+jq -cn --arg cd "$cd" --argjson cs "$cs" --argjson layers "$layers" \
+  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' >"$work/manifest.json"
+read -r md ms < <(put "$work/manifest.json")
+jq -cn --arg md "$md" --argjson ms "$ms" \
+  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $md, size: $ms,
+    annotations: {"org.opencontainers.image.ref.name": "pull"}}]}' >"$layout/index.json"
+echo '{"imageLayoutVersion": "1.0.0"}' >"$layout/oci-layout"
+
+start_registry >&2
+trap cleanup EXIT # start_registry set its own
+repo=zbench/pull-$$:latest
+skopeo copy -q --dest-tls-verify=false "oci:$layout:pull" "docker://$ZBENCH_REGISTRY/$repo" >&2
+echo "pull.sh: pushed $# layer(s), $total bytes of gzip, as $ZBENCH_REGISTRY/$repo" >&2
+
+# The model: every gzip decoder the clients' profiles name, on these layers.
+decoders=gzip-std,gzip-klauspost,gzip-pgzip
+command -v unpigz >/dev/null && decoders=$decoders,unpigz-pipe
+command -v igzip >/dev/null && decoders=$decoders,igzip-pipe
+"$work/zbench" run -progress none -o "$work/run" -codecs "$decoders" -ops decode-original -count "$count" "$@" >&2
+
+profile_of() { # client → zbench's client profile
+  case $1 in
+    skopeo | podman) echo containers-image ;;
+    ctr) case "$(containerd --version 2>/dev/null | awk '{print $3}')" in
+        v1.* | 1.*) echo containerd-1.7 ;;
+        *) echo containerd ;;
+      esac ;;
+  esac
+}
+model() { # profile rate → "decoder overlapped sequential" of gzip as published
+  "$work/zbench" evidence -client "$1" -bandwidth "$2" -o - "$work/run" |
+    jq -r '.pull_time.corpus[] | select(.encoder == null) | "\(.decoder) \(.overlapped_s) \(.sequential_s)"'
+}
+
+# Each client pulls into a fresh destination; $1 is the registry address.
+pull_skopeo() {
+  rm -rf "$work/dest" && mkdir -p "$work/dest"
+  skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$1/$repo" "dir:$work/dest" >/dev/null
+}
+pull_podman() {
+  chmod -R u+w "$work/podman" 2>/dev/null || true
+  rm -rf "$work/podman" && mkdir -p "$work/podman"
+  podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs \
+    pull -q --tls-verify=false "$1/$repo" >/dev/null
+}
+pull_ctr() {
+  # containerd keeps what it pulled: remove the image and its content first.
+  ctr -a "$work/ctrd/sock" -n zbench images rm --sync "$1/$repo" >/dev/null 2>&1 || true
+  ctr -a "$work/ctrd/sock" -n zbench content prune references >/dev/null 2>&1 || true
+  ctr -a "$work/ctrd/sock" -n zbench images pull --plain-http --snapshotter native "$1/$repo" >/dev/null
+}
+start_containerd() {
+  mkdir -p "$work/ctrd"
+  cat >"$work/ctrd/config.toml" <<CONF
+version = 2
+root = "$work/ctrd/root"
+state = "$work/ctrd/state"
+[grpc]
+  address = "$work/ctrd/sock"
+CONF
+  containerd --config "$work/ctrd/config.toml" >"$work/ctrd/log" 2>&1 &
+  ctrd_pid=$!
+  for _ in $(seq 1 100); do
+    ctr -a "$work/ctrd/sock" version >/dev/null 2>&1 && return 0
+    kill -0 "$ctrd_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "pull.sh: containerd did not start:" >&2
+  cat "$work/ctrd/log" >&2
+  return 1
+}
+
+# What the client overlaps, from the sources: skopeo's copy to dir: streams
+# each blob through the digest check, pgzip and the file (overlapped).
+# containerd's unpacker (unpacker.go) applies a layer once its fetch into the
+# content store has completed: download, then decode and untar (sequential
+# per layer; the next layer downloads meanwhile). Podman's storage
+# destination (containers/image storage/storage_dest.go, putBlobToPendingFile)
+# writes the blob to a temporary file while decoding it once for its diffID,
+# then applies the file (containers/storage's DecompressStream, pgzip again):
+# max(download, decode) + decode + untar, which "sequential" approximates.
+shape_of() {
+  case $1 in
+    skopeo) echo overlapped ;;
+    *) echo sequential ;;
+  esac
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+table=$work/pull.txt
+printf '%-8s %-16s %-8s %-14s %10s %12s %12s %-10s %10s\n' client profile rate decoder measured overlapped sequential model measured/model >"$table"
+for client in $CLIENTS; do
+  command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
+  if [ "$client" = ctr ] && [ -z "$ctrd_pid" ]; then start_containerd; fi
+  prof=$(profile_of "$client")
+  for rate in $rates; do
+    addr=$ZBENCH_REGISTRY
+    model_rate=$rate
+    if [ "$rate" = none ]; then
+      model_rate=1000Tbit # download takes no time: decode alone
+    else
+      "$work/throttle" -target "$ZBENCH_REGISTRY" -rate "$rate" >"$work/proxy.out" &
+      proxy_pid=$!
+      for _ in $(seq 1 100); do grep -q '^listening on' "$work/proxy.out" 2>/dev/null && break; sleep 0.05; done
+      addr=$(sed -n 's/^listening on //p' "$work/proxy.out")
+      [ -n "$addr" ] || { echo "pull.sh: the proxy did not start" >&2; exit 1; }
+    fi
+    times=()
+    for _ in $(seq 1 "$reps"); do
+      t0=$(date +%s.%N)
+      "pull_$client" "$addr"
+      t1=$(date +%s.%N)
+      times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    done
+    if [ -n "${proxy_pid:-}" ]; then
+      kill "$proxy_pid" && wait "$proxy_pid" 2>/dev/null || true
+      proxy_pid=""
+    fi
+    measured=$(printf '%s\n' "${times[@]}" | median)
+    read -r dec ovl seq < <(model "$prof" "$model_rate")
+    shape=$(shape_of "$client")
+    m=$ovl
+    [ "$shape" = sequential ] && m=$seq
+    ratio=$(awk -v a="$measured" -v b="$m" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    printf '%-8s %-16s %-8s %-14s %9.3fs %11.3fs %11.3fs %-10s %10s\n' "$client" "$prof" "$rate" "$dec" "$measured" "$ovl" "$seq" "$shape" "$ratio" >>"$table"
+    echo "pull.sh: $client at $rate: ${times[*]} s" >&2
+  done
+done
+echo
+echo "Pull of $# layer(s), $total bytes of gzip, median of $reps; model: zbench evidence -client PROFILE (gzip as published)"
+cat "$table"
+if [ -n "${OUT:-}" ]; then
+  mkdir -p "$OUT"
+  cp -r "$work/run" "$OUT/run"
+  cp "$table" "$OUT/pull.txt"
+fi
