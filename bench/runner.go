@@ -432,7 +432,9 @@ func (r *Runner) warmUp(v *visit, st *cellState, pass func() error) error {
 	if v.round > 0 {
 		return nil
 	}
-	t, err := timeSample(1, pass)
+	// Slowed as the samples are (a test build's regression): the pass may
+	// be kept as one.
+	t, err := timeSample(1, slowed(st.proto.Key(), pass))
 	if err != nil {
 		return err
 	}
@@ -480,10 +482,12 @@ func timeSample(iters int, pass func() error) (timing, error) {
 	}, nil
 }
 
-// add records t as the cell's next sample, starting from st.proto.
-func (st *cellState) add(t timing) {
+// add records t, taken in round, as the cell's next sample, starting from
+// st.proto.
+func (st *cellState) add(t timing, round int) {
 	rec := *st.proto
 	rec.Sample = len(st.recs)
+	rec.Round = round
 	rec.Iters = t.iters
 	rec.WallNS = t.wall.Nanoseconds()
 	rec.CPUNS = t.cpu.Nanoseconds()
@@ -499,9 +503,10 @@ func (st *cellState) add(t timing) {
 // each sample starts from st.proto. A first pass warmUp kept is the first
 // sample.
 func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func() error) error {
+	pass = slowed(st.proto.Key(), pass)
 	taken := 0
 	if st.first != nil {
-		st.add(*st.first)
+		st.add(*st.first, v.round)
 		st.first = nil
 		taken++
 	}
@@ -516,7 +521,7 @@ func (r *Runner) measure(ctx context.Context, v *visit, st *cellState, pass func
 		if err != nil {
 			return err
 		}
-		st.add(t)
+		st.add(t, v.round)
 		taken++
 		// The warm-up pass may have run slower than the rest (cold caches,
 		// a first allocation): lengthen later samples that fell short.

@@ -470,6 +470,13 @@ func TestRunRounds(t *testing.T) {
 			if rec.Err != "" || !rec.Verified || rec.Sample != i {
 				t.Errorf("%v sample %d: %+v", k, i, rec)
 			}
+			// Samples record their round, in order, every round present.
+			if i > 0 && rec.Round != recs[i-1].Round && rec.Round != recs[i-1].Round+1 {
+				t.Errorf("%v sample %d in round %d after round %d", k, i, rec.Round, recs[i-1].Round)
+			}
+		}
+		if recs[0].Round != 0 || recs[len(recs)-1].Round != 2 {
+			t.Errorf("%v: samples from round %d to %d, want 0 to 2", k, recs[0].Round, recs[len(recs)-1].Round)
 		}
 		if v := visits[k]; len(v) != 3 || v[0] != 0 || v[2] != 2 {
 			t.Errorf("%v visited in rounds %v, want 0, 1, 2", k, v)

@@ -80,30 +80,46 @@ type Options struct {
 	AllowEnv bool
 	// Disjoint also requires a significant change to move the median out
 	// of reach of the other side's: the two medians' confidence intervals
-	// must not overlap. It keeps a loaded machine's noise from counting
-	// (see the README's A/A figures); with fewer samples than an interval
-	// needs, p alone decides.
+	// must not overlap. Off by default: with 8 or 10 samples those
+	// intervals span nearly every sample (the 2nd to the 9th of 10), so on
+	// a drifting machine it kept a 25% slowdown at p = 0.005 from counting.
+	// With fewer samples than an interval needs, p alone decides.
 	Disjoint bool
 	// Normalize judges each cell's time metrics (MB/s, cpu-sec/GB)
 	// relative to the machine's shift between the runs (see Shift) rather
 	// than to the raw figures. It needs MinShiftCells cells.
 	Normalize bool
+	// Drift takes the machine's drift within each run out of its time
+	// metrics before anything else: DriftLocal (the default; "" means it),
+	// DriftRound or DriftOff. See Drift.
+	Drift string
+	// Sensitivity is the slowdown every cell should be able to show: the
+	// report counts the cells whose minimum detectable effect (MDE) is
+	// larger. Zero means 0.10.
+	Sensitivity float64
 }
 
 // DefaultOptions are the defaults of zbench compare: alpha 0.05, threshold
-// 5%, 95% intervals, Disjoint.
+// 5%, 95% intervals, the drift within each run taken out around each
+// sample (DriftLocal), the shift between the runs taken out, sensitivity
+// 10%.
 //
-// Note: Disjoint is on by default because without it two interleaved runs
-// of one binary on the project's (shared, virtual) machine flagged 6-8% of
-// cells, and with it 0-6% (README, "Comparing runs"). It costs little
-// power: on a quiet machine the intervals are a few percent wide, and a
-// change beyond the 5% threshold separates them.
+// The false alarms are kept down by the design of the measurement rather
+// than by a stricter test. The samples of one round, and above all those
+// of the cells measured one after the other in it, were taken at nearly
+// the same moment: dividing each sample by the machine's speed at that
+// moment, read from the neighbouring cells, takes out both what widened
+// every cell's spread (a slow round) and what moved one cell against the
+// others (a slow few seconds that fell on it); the shift takes out what
+// moved every cell between the runs. What is left is each cell's own
+// noise, which the U test and the threshold judge. Disjoint is off: see its
+// note.
 //
 // Normalize is on by default because two runs of one binary on that
 // machine, one after the other, differ by a factor of several percent in
 // every cell: the machine's speed moved (README, "Comparing runs").
 func DefaultOptions() Options {
-	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Disjoint: true, Normalize: true}
+	return Options{Alpha: 0.05, Threshold: 0.05, Confidence: 0.95, Normalize: true, Drift: DriftLocal, Sensitivity: 0.10}
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +131,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Gate == nil {
 		o.Gate = DefaultGate
+	}
+	if o.Drift == "" {
+		o.Drift = DriftLocal
+	}
+	if o.Sensitivity <= 0 {
+		o.Sensitivity = 0.10
 	}
 	return o
 }
@@ -154,6 +176,14 @@ type Report struct {
 	// Shifts are the machine's speed in NEW against BASE, per time metric:
 	// the median change across cells (see Shift).
 	Shifts []Shift `json:"shifts,omitempty"`
+	// Drifts say how the machine's drift within each run was taken out,
+	// per side and time metric (Options.Drift).
+	Drifts []Drift `json:"drifts,omitempty"`
+	// Blind names the cells whose minimum detectable effect (CellResult.MDE)
+	// is larger than Options.Sensitivity, or that no slowdown could have
+	// made regress: a "no regression" says nothing about changes of that
+	// size in them. Failed cells and memcpy are not counted.
+	Blind []string `json:"blind"`
 	// Regressions names the cells that regressed, in report order, and
 	// last a shift of the whole run that regressed (Shift.Name).
 	Regressions []string `json:"regressions"`
@@ -198,6 +228,12 @@ type CellResult struct {
 	// better, ~, or fixed.
 	Verdict   string `json:"verdict"`
 	Regressed bool   `json:"regressed"`
+	// MDE is the minimum detectable effect: the least slowdown of the cell
+	// (its time per pass times 1+MDE) that a gated time metric would have
+	// flagged, at the noise and sample counts of these two runs (see
+	// MetricResult.MDE). Null when no slowdown could have been flagged (too
+	// few samples, time metrics not gated, memcpy, a failed cell).
+	MDE Num `json:"mde"`
 }
 
 // A MetricResult compares one metric of one cell.
@@ -214,7 +250,14 @@ type MetricResult struct {
 	RawDelta Num     `json:"raw_delta"`
 	Shift    float64 `json:"shift,omitempty"`
 	// P is the Mann-Whitney U test's p-value; null for exact metrics.
-	P         Num      `json:"p"`
+	P Num `json:"p"`
+	// MDE is the minimum detectable effect, as a delta of this metric: the
+	// smallest worsening (negative for MB/s, positive for cpu-sec/GB and
+	// B/op) that the decision rule would have flagged had NEW's samples,
+	// as adjusted for the test, sat that far from BASE's median with the
+	// spread they have. Null when no change could have been flagged or the
+	// metric is not gated; absent for exact metrics.
+	MDE       *Num     `json:"mde,omitempty"`
 	Verdict   string   `json:"verdict"`
 	Regressed bool     `json:"regressed"`
 	Note      string   `json:"note,omitempty"`
@@ -332,12 +375,28 @@ func Compare(base, new *Run, opt Options) (*Report, error) {
 			changedEnc[encID{k.Layer, k.Codec, k.Level}] = true
 		}
 	}
-	rep.Shifts = shifts(base, new, common, opt, buildChanges(rep.Changes))
+	// The samples the tests see: each run's drift within itself taken out.
+	vb := view{base, map[string]map[results.CellKey][]float64{}}
+	vn := view{new, map[string]map[results.CellKey][]float64{}}
+	if opt.Drift != DriftOff {
+		for _, u := range ShiftUnits {
+			var d Drift
+			vb.adj[u], d = detrend(base, u, opt.Drift, "base")
+			rep.Drifts = append(rep.Drifts, d)
+			vn.adj[u], d = detrend(new, u, opt.Drift, "new")
+			rep.Drifts = append(rep.Drifts, d)
+		}
+	}
+	rep.Shifts = shifts(vb, vn, common, opt, buildChanges(rep.Changes))
+	rep.Blind = []string{}
 	for _, k := range common {
-		cr := compareCell(base.Cell(k), new.Cell(k), opt, changedEnc, rep.Shifts)
+		cr := compareCell(sides{base.Cell(k), new.Cell(k), vb, vn}, opt, changedEnc, rep.Shifts)
 		rep.Cells = append(rep.Cells, cr)
 		if cr.Regressed {
 			rep.Regressions = append(rep.Regressions, cr.Cell)
+		}
+		if blind(cr, opt) {
+			rep.Blind = append(rep.Blind, cr.Cell)
 		}
 	}
 	for _, s := range rep.Shifts {
@@ -371,12 +430,19 @@ func method(o Options) string {
 		gate = "size changes are reported, not counted"
 	}
 	norm := ""
+	switch o.Drift {
+	case DriftRound:
+		norm += fmt.Sprintf("; %s samples are first divided by their round's machine speed (the median over codec cells of their samples in that round relative to their medians)", strings.Join(ShiftUnits, " and "))
+	case DriftLocal:
+		norm += fmt.Sprintf("; %s samples are first divided by the machine speed around them (the median over the %d codec cells measured nearest in their round of their samples relative to their medians)", strings.Join(ShiftUnits, " and "), DriftWindow)
+	}
 	if o.Normalize {
-		norm = fmt.Sprintf("; %s are judged relative to the machine's shift between the runs (the median change across cells, "+
+		norm += fmt.Sprintf("; %s are judged relative to the machine's shift between the runs (the median change across cells, "+
 			"from %d cells on), and a shift of the whole run counts only when Go, libzstd or a module changed", strings.Join(ShiftUnits, " and "), MinShiftCells)
 	}
 	return fmt.Sprintf("medians with %.0f%% confidence intervals; two-sided Mann-Whitney U test (x/perf benchmath.AssumeNothing); "+
-		"a cell regresses when %s is significantly worse (p < %g%s) by more than %s%s; compressed-B and ratio compare exactly, and %s",
+		"a cell regresses when %s is significantly worse (p < %g%s) by more than %s%s; compressed-B and ratio compare exactly, and %s; "+
+		"a cell's MDE is the least slowdown this rule would have flagged at its noise and sample counts",
 		o.Confidence*100, strings.Join(o.Gate, ", "), o.Alpha, disjoint, pct(o.Threshold), norm, gate)
 }
 
@@ -567,8 +633,16 @@ func sizeChanged(b, n *Cell) bool {
 // rank orders cell verdicts from worst to best.
 var rank = map[string]int{Failed: 0, Regressed: 1, Changed: 2, BothFail: 3, Worse: 4, Better: 5, Fixed: 6, NoChange: 7, Same: 8}
 
-func compareCell(b, n *Cell, opt Options, changedEnc map[encID]bool, ss []Shift) CellResult {
-	cr := CellResult{Cell: b.Key.String(), Key: b.Key, BaseErr: b.Err, NewErr: n.Err, Verdict: Same}
+// sides are one cell's samples in both runs: as measured, and adjusted for
+// the tests (the drift within each run taken out).
+type sides struct {
+	b, n   *Cell
+	vb, vn view
+}
+
+func compareCell(c sides, opt Options, changedEnc map[encID]bool, ss []Shift) CellResult {
+	b, n := c.b, c.n
+	cr := CellResult{Cell: b.Key.String(), Key: b.Key, BaseErr: b.Err, NewErr: n.Err, Verdict: Same, MDE: Num(math.NaN())}
 	switch {
 	case b.Err != "" && n.Err != "":
 		cr.Verdict = BothFail
@@ -593,10 +667,18 @@ func compareCell(b, n *Cell, opt Options, changedEnc map[encID]bool, ss []Shift)
 			}
 			mr = compareExact(m, vb, vn, opt, inherited)
 		} else {
-			mr = compareStat(m, vb, vn, opt, shiftOf(ss, m.Unit))
-			if b.Key.Op == results.OpMemcpy && mr.Regressed {
-				mr.Verdict, mr.Regressed = Worse, false
-				mr.Note = "the memcpy row is the machine's memory, not a codec: reported, never counted"
+			mr = compareStat(m, vb, vn, c.vb.values(b.Key, m.Unit), c.vn.values(b.Key, m.Unit), opt, shiftOf(ss, m.Unit))
+			if b.Key.Op == results.OpMemcpy {
+				mr.MDE = nil
+				if mr.Regressed {
+					mr.Verdict, mr.Regressed = Worse, false
+					mr.Note = "the memcpy row is the machine's memory, not a codec: reported, never counted"
+				}
+			}
+			if mr.MDE != nil && slices.Contains(ShiftUnits, m.Unit) {
+				if s := slowdown(m, float64(*mr.MDE)); !math.IsNaN(s) && (math.IsNaN(float64(cr.MDE)) || s < float64(cr.MDE)) {
+					cr.MDE = Num(s)
+				}
 			}
 		}
 		cr.Metrics = append(cr.Metrics, mr)
@@ -640,10 +722,12 @@ func exactSummary(v []float64) Summary {
 	return Summary{Median: Num(m), Lo: Num(m), Hi: Num(m), N: len(v)}
 }
 
-// compareStat compares a statistical metric. With a shift other than 1,
-// NEW's values are divided by it before the test and the delta: the cell
-// is judged relative to the rest of the run.
-func compareStat(m Metric, vb, vn []float64, opt Options, shift float64) MetricResult {
+// compareStat compares a statistical metric: vb and vn as measured, tb and
+// tn as adjusted for the test (the drift within each run taken out; the
+// same as vb and vn for other metrics). With a shift other than 1, tn is
+// divided by it before the test and the delta: the cell is judged relative
+// to the rest of the run.
+func compareStat(m Metric, vb, vn, tb, tn []float64, opt Options, shift float64) MetricResult {
 	mr := MetricResult{Unit: m.Unit, Better: m.Better}
 	var warns []error
 	var w []error
@@ -652,15 +736,18 @@ func compareStat(m Metric, vb, vn []float64, opt Options, shift float64) MetricR
 	mr.New, w = Summarize(vn, opt.Confidence)
 	warns = append(warns, w...)
 	mr.Base.Values, mr.New.Values = slices.Clone(vb), slices.Clone(vn)
-	adj := vn
+	if len(tb) != len(vb) || len(tn) != len(vn) {
+		tb, tn = vb, vn
+	}
+	adj := tn
 	if shift != 1 {
-		adj = make([]float64, len(vn))
-		for i, v := range vn {
+		adj = make([]float64, len(tn))
+		for i, v := range tn {
 			adj[i] = v / shift
 		}
 		mr.Shift = shift
 	}
-	p, w := Test(vb, adj, opt.Alpha)
+	p, w := Test(tb, adj, opt.Alpha)
 	warns = append(warns, w...)
 	mr.P = Num(p)
 	for _, w := range warns {
@@ -669,34 +756,60 @@ func compareStat(m Metric, vb, vn []float64, opt Options, shift float64) MetricR
 		}
 	}
 	mr.RawDelta = Num(delta(float64(mr.Base.Median), float64(mr.New.Median)))
-	d := delta(float64(mr.Base.Median), results.Median(adj))
+	d := delta(results.Median(tb), results.Median(adj))
 	mr.Delta = Num(d)
-	worse := m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0
-	significant := p < opt.Alpha
-	if significant && opt.Disjoint {
-		b, n := mr.Base, mr.New
-		if shift != 1 {
-			n.Lo, n.Hi = n.Lo/Num(shift), n.Hi/Num(shift)
-		}
-		switch {
-		case math.IsInf(float64(b.Lo), 0) || math.IsInf(float64(b.Hi), 0) || math.IsInf(float64(n.Lo), 0) || math.IsInf(float64(n.Hi), 0):
-			mr.Note = "too few samples for intervals: judged by p alone"
-		case n.Lo <= b.Hi && b.Lo <= n.Hi:
-			significant = false
-			mr.Note = "significant, but the intervals overlap (-disjoint)"
-		}
+	j := judge(m, tb, adj, p, opt)
+	if j.note != "" {
+		mr.Note = j.note
 	}
 	switch {
-	case !significant:
+	case !j.significant:
 		mr.Verdict = NoChange
-	case !worse:
+	case !j.worse:
 		mr.Verdict = Better
-	case math.Abs(d) > opt.Threshold && slices.Contains(opt.Gate, m.Unit):
+	case j.beyond && slices.Contains(opt.Gate, m.Unit):
 		mr.Verdict, mr.Regressed = Regressed, true
 	default:
 		mr.Verdict = Worse
 	}
+	if slices.Contains(opt.Gate, m.Unit) {
+		e := Num(mde(m, tb, adj, opt))
+		mr.MDE = &e
+	}
 	return mr
+}
+
+// A judgement is the decision rule applied to one metric's two samples.
+type judgement struct {
+	significant bool // p < alpha (and, with Disjoint, the intervals apart)
+	worse       bool // the medians moved the metric's worse way
+	beyond      bool // by more than the threshold
+	note        string
+}
+
+// judge applies the decision rule to BASE's samples tb and NEW's adj, as
+// the test sees them, whose U test gave p: a metric regresses when p <
+// Alpha, NEW's median is worse than BASE's by more than Threshold, and,
+// with Disjoint, the two medians' intervals do not overlap.
+func judge(m Metric, tb, adj []float64, p float64, opt Options) judgement {
+	d := delta(results.Median(tb), results.Median(adj))
+	j := judgement{
+		significant: p < opt.Alpha,
+		worse:       m.Better == HigherIsBetter && d < 0 || m.Better == LowerIsBetter && d > 0,
+		beyond:      math.Abs(d) > opt.Threshold,
+	}
+	if j.significant && opt.Disjoint {
+		b, _ := Summarize(tb, opt.Confidence)
+		n, _ := Summarize(adj, opt.Confidence)
+		switch {
+		case math.IsInf(float64(b.Lo), 0) || math.IsInf(float64(b.Hi), 0) || math.IsInf(float64(n.Lo), 0) || math.IsInf(float64(n.Hi), 0):
+			j.note = "too few samples for intervals: judged by p alone"
+		case n.Lo <= b.Hi && b.Lo <= n.Hi:
+			j.significant = false
+			j.note = "significant, but the intervals overlap (-disjoint)"
+		}
+	}
+	return j
 }
 
 // delta is n/b − 1; ±Inf when b is 0 and n is not, 0 when both are.

@@ -58,7 +58,7 @@ func (s Shift) Worse() bool {
 
 // shifts estimates the machine shift of each metric in ShiftUnits from the
 // codec cells common to both runs that succeeded in both.
-func shifts(base, new *Run, common []results.CellKey, opt Options, buildChanged []string) []Shift {
+func shifts(base, new view, common []results.CellKey, opt Options, buildChanged []string) []Shift {
 	var out []Shift
 	for _, m := range Metrics {
 		if !slices.Contains(ShiftUnits, m.Unit) {
@@ -66,13 +66,13 @@ func shifts(base, new *Run, common []results.CellKey, opt Options, buildChanged 
 		}
 		var ratios []float64
 		for _, k := range common {
-			b, n := base.Cell(k), new.Cell(k)
+			b, n := base.run.Cell(k), new.run.Cell(k)
 			// memcpy is bound by memory, not by the CPU the codecs use,
 			// and moves on its own.
 			if k.Op == results.OpMemcpy || b.Err != "" || n.Err != "" {
 				continue
 			}
-			vb, vn := b.Values[m.Unit], n.Values[m.Unit]
+			vb, vn := base.values(k, m.Unit), new.values(k, m.Unit)
 			if len(vb) == 0 || len(vn) == 0 {
 				continue
 			}

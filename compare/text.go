@@ -26,6 +26,11 @@ func WriteText(w io.Writer, r *Report) error {
 		ew.printf("also differs: %s\n", c)
 	}
 	ew.printf("method: %s\n", r.Method)
+	for _, d := range r.Drifts {
+		if d.Rounds > 1 {
+			ew.printf("drift within %s: %s\n", d.Side, driftLine(d))
+		}
+	}
 	for _, sh := range r.Shifts {
 		ew.printf("machine shift: %s\n", shiftLine(sh))
 	}
@@ -104,9 +109,57 @@ func Verdict(r *Report) string {
 		detail = " (" + strings.Join(parts, ", ") + ")"
 	}
 	if r.Regressed() {
-		return fmt.Sprintf("REGRESSED: %d of %d cells%s: %s", len(r.Regressions), len(r.Cells), detail, strings.Join(r.Regressions, ", "))
+		return fmt.Sprintf("REGRESSED: %d of %d cells%s: %s; %s", len(r.Regressions), len(r.Cells), detail, strings.Join(r.Regressions, ", "), blindText(r))
 	}
-	return fmt.Sprintf("no regression: %d cells compared%s", len(r.Cells), detail)
+	return fmt.Sprintf("no regression: %d cells compared%s; %s", len(r.Cells), detail, blindText(r))
+}
+
+// blindText says how many cells could not have shown a slowdown of the
+// report's sensitivity: "3 cells could not have shown a 10% slowdown (MDE
+// above 10%)".
+func blindText(r *Report) string {
+	sens := r.Options.Sensitivity
+	if sens <= 0 {
+		sens = DefaultOptions().Sensitivity
+	}
+	n := len(r.Blind)
+	cells := "cells"
+	if n == 1 {
+		cells = "cell"
+	}
+	return fmt.Sprintf("%d %s could not have shown a %s slowdown (MDE above it)", n, cells, pct(sens))
+}
+
+// mdeText formats a metric's MDE: "-4.8%", "none" when no change could
+// have been flagged, "" when it was not computed (not gated, memcpy).
+func mdeText(m *Num) string {
+	switch {
+	case m == nil:
+		return ""
+	case math.IsNaN(float64(*m)):
+		return "none"
+	}
+	return signedPct(float64(*m))
+}
+
+// driftLine describes the drift taken out of one run: "MB/s, 5 round(s)
+// from -3.1% to +2.0% of the run's level; each round's divided out".
+func driftLine(d Drift) string {
+	line := fmt.Sprintf("%s, %d round(s)", d.Unit, d.Rounds)
+	if d.Derived {
+		line += " (not recorded: read from the sample index)"
+	}
+	if d.Applied {
+		how := "each round's"
+		if d.Mode == DriftLocal {
+			how = fmt.Sprintf("the speed of the %d cells measured nearest to each sample in its round", DriftWindow)
+		}
+		line += fmt.Sprintf(" from %s to %s of the run's level; %s divided out", signedPct(d.Lo-1), signedPct(d.Hi-1), how)
+	}
+	if d.Note != "" {
+		line += "; " + d.Note
+	}
+	return line
 }
 
 func runLine(ri RunInfo) string {
@@ -139,9 +192,9 @@ func writeStatTable(ew *errWriter, r *Report, m Metric, notes *footnotes) {
 				ew.printf("\n%s (%s is better)\n", m.Unit, m.Better)
 				tw = tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 				if mr.Shift != 0 {
-					fmt.Fprintf(tw, "cell\tbase\tnew\traw delta\tdelta vs run\tp\tverdict\n")
+					fmt.Fprintf(tw, "cell\tbase\tnew\traw delta\tdelta vs run\tmde\tp\tverdict\n")
 				} else {
-					fmt.Fprintf(tw, "cell\tbase\tnew\tdelta\tp\tverdict\n")
+					fmt.Fprintf(tw, "cell\tbase\tnew\tdelta\tmde\tp\tverdict\n")
 				}
 			}
 			verdict := mr.Verdict
@@ -155,8 +208,8 @@ func writeStatTable(ew *errWriter, r *Report, m Metric, notes *footnotes) {
 			if mr.Shift != 0 {
 				deltas = signedPct(float64(mr.RawDelta)) + "\t" + deltas
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Cell, withCI(mr.Base, m.Unit), withCI(mr.New, m.Unit),
-				deltas, strconv.FormatFloat(float64(mr.P), 'f', 3, 64), verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Cell, withCI(mr.Base, m.Unit), withCI(mr.New, m.Unit),
+				deltas, mdeText(mr.MDE), strconv.FormatFloat(float64(mr.P), 'f', 3, 64), verdict)
 		}
 	}
 	if tw != nil {

@@ -61,7 +61,7 @@ func TestAgreesWithResultsTables(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e, err := evidence.Load([]string{dir}, "", evidence.DefaultParams())
+	e, err := evidence.Load([]string{dir}, evidence.Sources{}, evidence.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,12 +49,19 @@ type Table struct {
 // Answers returns the evidence as one Answer per question, in the order
 // the report shows them: size, pull time, recompression economics,
 // publishing both, determinism, interop, levels; with client profiles, the
-// pull time per client after pull time.
+// pull time per client after pull time; with measured pulls (scripts/pull.sh)
+// and a lazy-pull analysis (zbench lazy), their answers last.
 func (e *Evidence) Answers() []Answer {
 	as := []Answer{e.sizeAnswer(), e.pullAnswer(), e.economicsAnswer(), e.storageAnswer(),
 		e.determinismAnswer(), e.interopAnswer(), e.levelsAnswer()}
 	if len(e.Clients) > 0 {
 		as = slices.Insert(as, 2, e.clientAnswer())
+	}
+	if e.MeasuredPulls != nil {
+		as = append(as, PullsAnswer(e.MeasuredPulls))
+	}
+	if e.Lazy != nil {
+		as = append(as, LazyAnswer(e.Lazy))
 	}
 	for i := range as {
 		as[i].Source = e
@@ -470,6 +477,16 @@ func (e *Evidence) determinismAnswer() Answer {
 	a.Layers = ds.Inputs
 	a.Method = ds.Method + " Versions: " + strings.Join(ds.Versions, ", ") + "."
 	m := ds.Matrix
+	if vs := ds.AcrossVersions; vs != nil && ds.Settings == 0 && len(m.Across) == 0 {
+		// zbench determinism -versions-only: nothing measured in process.
+		for _, in := range m.AcrossVersions.Inputs {
+			a.Layers = append(a.Layers, in.Name)
+		}
+		a.Method = vs.Method
+		a.Answer = append([]string{"Repeats, GOMAXPROCS and write sizes were not measured (only versions)."}, vs.Sentences()...)
+		a.Figures = append(a.Figures, versionsFigure(vs))
+		return a
+	}
 	a.Answer = append(a.Answer, fmt.Sprintf("%d of %d encoder settings wrote the same bytes on every repeat, at GOMAXPROCS %s and in %d-byte writes.",
 		ds.Deterministic, ds.Settings, joinInts(m.GOMAXPROCS, " and "), m.WriteSize))
 	if len(ds.NotDeterministic) > 0 {
@@ -489,7 +506,14 @@ func (e *Evidence) determinismAnswer() Answer {
 				ds.Comparisons, strings.Join(ds.SameAcrossImplementations, "; ")))
 		}
 	}
+	if vs := ds.AcrossVersions; vs != nil {
+		a.Answer = append(a.Answer, vs.Sentences()...)
+		a.Method += " Across versions: " + vs.Method
+	}
 	a.Figures = append(a.Figures, fig("deterministic settings", float64(ds.Deterministic), "settings", fmt.Sprintf("%d of %d", ds.Deterministic, ds.Settings)))
+	if vs := ds.AcrossVersions; vs != nil {
+		a.Figures = append(a.Figures, versionsFigure(vs))
+	}
 	t := Table{Caption: "Same bytes? One row per encoder, option and level",
 		Header: []string{"encoder", "level", "threads", "repeats", "GOMAXPROCS", "writes", "as the codec"}}
 	same := func(b bool) string {
@@ -520,6 +544,13 @@ func (e *Evidence) determinismAnswer() Answer {
 	}
 	a.Tables = append(a.Tables, ct)
 	return a
+}
+
+// versionsFigure is how many upgrades of a codec at a level changed the
+// bytes.
+func versionsFigure(vs *VersionsSummary) Figure {
+	n := vs.Changed + vs.Same + vs.Failed
+	return fig("upgrades that change the bytes", float64(vs.Changed), "upgrades", fmt.Sprintf("%d of %d", vs.Changed, n))
 }
 
 func joinInts(ns []int, sep string) string {

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"zbench/lazy/lazydoc"
 	"zbench/results"
 )
 
@@ -192,6 +191,14 @@ type Evidence struct {
 	Determinism *DeterminismSummary `json:"determinism"`
 	Interop     *Interop            `json:"interop"`
 	Levels      *Levels             `json:"levels"`
+	// Lazy is the lazy-pull analysis (zbench lazy) and MeasuredPulls the
+	// pulls measured through real clients (scripts/pull.sh), when given
+	// or found in a run directory (see [Sources]); LazySource and
+	// PullsSource are their files.
+	Lazy          *lazydoc.Document `json:"lazy,omitempty"`
+	LazySource    string            `json:"lazy_source,omitempty"`
+	MeasuredPulls *results.Pulls    `json:"measured_pulls,omitempty"`
+	PullsSource   string            `json:"measured_pulls_source,omitempty"`
 
 	// Notes are caveats that apply to the whole: layers left out, cells
 	// measured twice, failures.
@@ -309,9 +316,9 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 	return e, nil
 }
 
-// Load reads run directories and, from the first that has one (or from
-// detFile when not empty), a determinism matrix, and computes the evidence.
-func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
+// Load reads run directories and computes the evidence with the files of
+// src, each found in the run directories when empty (see [Sources.Find]).
+func Load(dirs []string, src Sources, p Params) (*Evidence, error) {
 	var runs []Run
 	for _, dir := range dirs {
 		r, err := LoadRun(dir)
@@ -320,37 +327,15 @@ func Load(dirs []string, detFile string, p Params) (*Evidence, error) {
 		}
 		runs = append(runs, r)
 	}
-	return FromRuns(runs, detFile, p)
+	return FromRunsWith(runs, src, p)
 }
 
 // FromRuns computes the evidence from runs already read, with the
-// determinism matrix of the first run directory that has one (or of
-// detFile when not empty).
+// determinism matrix of detFile (or of the first run directory that has
+// one when empty) and the other files of [Sources] found in the run
+// directories.
 func FromRuns(runs []Run, detFile string, p Params) (*Evidence, error) {
-	var m *results.DeterminismMatrix
-	if detFile == "" {
-		for _, r := range runs {
-			path := filepath.Join(r.Path, results.DeterminismFile)
-			if _, err := os.Stat(path); err == nil {
-				detFile = path
-				break
-			}
-		}
-	}
-	if detFile != "" {
-		var err error
-		if m, err = results.ReadDeterminism(detFile); err != nil {
-			return nil, err
-		}
-	}
-	e, err := Compute(runs, m, p)
-	if err != nil {
-		return nil, err
-	}
-	if e.Determinism != nil {
-		e.Determinism.Source = detFile
-	}
-	return e, nil
+	return FromRunsWith(runs, Sources{Determinism: detFile}, p)
 }
 
 // WriteJSON writes e, indented, to w.

@@ -15,6 +15,8 @@ type VersionsSummary struct {
 	Axes []string `json:"axes"`
 	// Builds say what each build reports, or why it failed.
 	Builds []string `json:"builds"`
+	// FailedBuilds are those of Builds that failed: "ID: error".
+	FailedBuilds []string `json:"failed_builds,omitempty"`
 	// Rows are the steps by axis, codec and level, over the inputs.
 	Rows []VersionRow `json:"rows"`
 	// Changed counts the rows whose bytes changed on some input, Same
@@ -75,6 +77,7 @@ func summarizeVersions(m *results.VersionMatrix) *VersionsSummary {
 		if b.Err != "" {
 			first, _, _ := strings.Cut(b.Err, "\n")
 			s.Builds = append(s.Builds, b.ID+": failed: "+first)
+			s.FailedBuilds = append(s.FailedBuilds, b.ID+": "+first)
 			continue
 		}
 		var rep []string
@@ -121,4 +124,51 @@ func summarizeVersions(m *results.VersionMatrix) *VersionsSummary {
 		}
 	}
 	return s
+}
+
+// Upgrade names a row's upgrade: "klauspost v1.19.2 → v1.20.4".
+func (r VersionRow) Upgrade() string { return r.Axis + " " + r.From + " → " + r.To }
+
+// Sentences say the summary for people: how many upgrades of a codec at a
+// level changed the bytes, which, and which builds failed.
+func (s *VersionsSummary) Sentences() []string {
+	total := s.Changed + s.Same + s.Failed
+	out := []string{fmt.Sprintf("Across versions (%s; each axis varied alone, the others at their first value): "+
+		"%d of %d upgrades of a codec at a level changed the bytes, so the digest, on at least one layer; %d kept them on every layer; %d could not be compared.",
+		strings.Join(s.Axes, "; "), s.Changed, total, s.Same, s.Failed)}
+	type group struct {
+		upgrade string
+		codecs  []string
+		levels  map[string][]string
+	}
+	var groups []*group
+	for _, r := range s.Rows {
+		if !r.Changed {
+			continue
+		}
+		u := r.Upgrade()
+		if len(groups) == 0 || groups[len(groups)-1].upgrade != u {
+			groups = append(groups, &group{upgrade: u, levels: map[string][]string{}})
+		}
+		g := groups[len(groups)-1]
+		if _, ok := g.levels[r.Codec]; !ok {
+			g.codecs = append(g.codecs, r.Codec)
+		}
+		g.levels[r.Codec] = append(g.levels[r.Codec], r.Level)
+	}
+	if len(groups) > 0 {
+		var parts []string
+		for _, g := range groups {
+			var cs []string
+			for _, c := range g.codecs {
+				cs = append(cs, c+" "+strings.Join(g.levels[c], ", "))
+			}
+			parts = append(parts, g.upgrade+": "+strings.Join(cs, "; "))
+		}
+		out = append(out, "Bytes changed with "+strings.Join(parts, "; with ")+".")
+	}
+	if len(s.FailedBuilds) > 0 {
+		out = append(out, "Builds that failed: "+strings.Join(s.FailedBuilds, "; ")+".")
+	}
+	return out
 }

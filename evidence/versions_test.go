@@ -60,3 +60,66 @@ func TestVersionsSummary(t *testing.T) {
 		t.Error("a matrix without versions has an across-versions summary")
 	}
 }
+
+// TestDeterminismAnswerVersions: the determinism answer says which upgrade
+// changed which codec's bytes and which build failed; with only versions
+// measured it says so instead of "0 of 0 settings"; without versions it
+// does not mention them.
+func TestDeterminismAnswerVersions(t *testing.T) {
+	vm := &results.VersionMatrix{
+		Method: "Built once per version.",
+		Axes:   []results.VersionAxis{{Name: "go", Values: []string{"go1.26.8", "go1.27.4"}}, {Name: "klauspost", Values: []string{"v1.17.11", "v1.99.0"}}},
+		Builds: []results.VersionBuild{{ID: "k99", Err: "building: no such version\nmore"}},
+		Inputs: []results.DeterminismInput{{Name: "a"}},
+		Steps: []results.VersionStep{
+			{Axis: "go", From: "go1.26.8", To: "go1.27.4", Codec: "gzip-std", Level: "1", Input: "a", FromBytes: 100, ToBytes: 103},
+			{Axis: "go", From: "go1.26.8", To: "go1.27.4", Codec: "gzip-std", Level: "6", Input: "a", FromBytes: 100, ToBytes: 99},
+			{Axis: "go", From: "go1.26.8", To: "go1.27.4", Codec: "gzip-klauspost", Level: "6", Input: "a", FromBytes: 100, ToBytes: 100, Same: true},
+			{Axis: "klauspost", From: "v1.17.11", To: "v1.99.0", Codec: "zstd-klauspost", Level: "default", Input: "a", Err: "build k99 failed: building: no such version"},
+		},
+	}
+	answer := func(m *results.DeterminismMatrix) Answer {
+		t.Helper()
+		e, err := Compute([]Run{synthetic()}, m, DefaultParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.determinismAnswer()
+	}
+	const changed = "2 of 4 upgrades of a codec at a level changed the bytes, so the digest, on at least one layer; 1 kept them on every layer; 1 could not be compared."
+	// Measured with the rest.
+	full := &results.DeterminismMatrix{GOMAXPROCS: []int{1, 2}, Repeats: 3, WriteSize: 32768, Method: "by hand.",
+		Inputs:         []results.DeterminismInput{{Name: "a"}},
+		Settings:       []results.DeterminismSetting{{Codec: "gzip-std", Level: "6", Repeatable: true, SameAcrossGOMAXPROCS: true, SameAcrossWrites: true}},
+		AcrossVersions: vm}
+	a := answer(full)
+	text := strings.Join(a.Answer, "\n")
+	for _, w := range []string{"1 of 1 encoder settings wrote the same bytes", changed,
+		"Across versions (go: go1.26.8 → go1.27.4; klauspost: v1.17.11 → v1.99.0;",
+		"Bytes changed with go go1.26.8 → go1.27.4: gzip-std 1, 6.", "Builds that failed: k99: building: no such version."} {
+		if !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, text)
+		}
+	}
+	if !strings.Contains(a.Method, "Across versions: Built once per version.") || len(a.Tables) != 2 {
+		t.Errorf("method %q, %d tables", a.Method, len(a.Tables))
+	}
+	if f := a.Figures[len(a.Figures)-1]; f.Label != "upgrades that change the bytes" || f.Text != "2 of 4" {
+		t.Errorf("figure %+v", f)
+	}
+	// Only versions (zbench determinism -versions-only).
+	a = answer(&results.DeterminismMatrix{Method: "by hand.", AcrossVersions: vm})
+	text = strings.Join(a.Answer, "\n")
+	if strings.Contains(text, "0 of 0") || !strings.Contains(text, "not measured (only versions)") || !strings.Contains(text, changed) {
+		t.Errorf("versions-only answer:\n%s", text)
+	}
+	if a.Method != "Built once per version." || len(a.Tables) != 0 || strings.Join(a.Layers, ",") != "a" {
+		t.Errorf("versions-only: method %q, %d tables, layers %q", a.Method, len(a.Tables), a.Layers)
+	}
+	// Without versions.
+	full.AcrossVersions = nil
+	a = answer(full)
+	if s := strings.Join(a.Answer, " ") + a.Method; strings.Contains(strings.ToLower(s), "across versions") {
+		t.Errorf("answer without versions mentions them: %s", s)
+	}
+}

@@ -8,20 +8,6 @@ import (
 	"zbench/results"
 )
 
-// A Cost sets one format's encoding against its plain encoder's on one
-// layer of a zbench run: medians over the cells' samples.
-type Cost struct {
-	Layer  string `json:"layer"`
-	Format string `json:"format"` // codec/level in the run
-	Plain  string `json:"plain"`
-	// MBps is throughput (10^6 bytes of tar per wall second); CPUPerGB
-	// CPU seconds (user+system) per 10^9 bytes of tar.
-	MBps          float64 `json:"mb_per_s"`
-	PlainMBps     float64 `json:"plain_mb_per_s"`
-	CPUPerGB      float64 `json:"cpu_s_per_gb"`
-	PlainCPUPerGB float64 `json:"plain_cpu_s_per_gb"`
-}
-
 // EncodeCosts returns, for every layer of recs (a run's records) that has
 // both a format's encode cell and its plain encoder's, the two side by
 // side, in the order of formats and then of layers. Failed samples are left

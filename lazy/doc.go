@@ -23,5 +23,8 @@
 //  5. [EncodeCosts] reads a zbench run's encode cells and sets each format's
 //     throughput and CPU against its plain encoder's.
 //
-// Chunk layouts come from package lazy/chunked.
+// Chunk layouts come from package lazy/chunked. The results ([Report],
+// [Overhead], [Update], [FilesFirst], [Cost], and [Document], what zbench
+// lazy writes as JSON) are the types of package lazy/lazydoc, whose Read
+// is the one reader of that JSON, for the report and the evidence.
 package lazy

@@ -13,26 +13,6 @@ import (
 	"zbench/lazy/chunked"
 )
 
-// A Format is one lazy-pull writer at one setting.
-type Format struct {
-	// Name says what it is in tables: "estargz", "estargz-prio",
-	// "zstd-chunked".
-	Name string
-	// Codec and Level name the writer in bench/codecs (estargz,
-	// zstd-chunked), as in a zbench run.
-	Codec, Level string
-	// PlainCodec and PlainLevel name the plain encoder it is compared
-	// against: the same implementation at the same level.
-	PlainCodec, PlainLevel string
-	// ChunkSize, for eStargz, is the chunk size in bytes; 0 is the
-	// library's default (4 MiB).
-	ChunkSize int
-	// Prioritize, for eStargz, writes with the library's Build and these
-	// files first (see [Format.Encode]); Build's ordering is then what a
-	// client prefetches in one range.
-	Prioritize bool
-}
-
 func (f Format) String() string { return f.Name + "/" + f.Level }
 
 // DefaultFormats are the libraries' defaults: eStargz at gzip level 9

@@ -2,6 +2,8 @@ package lazy
 
 import (
 	"fmt"
+
+	"zbench/lazy/lazydoc"
 )
 
 // A Layer is one layer's tar and the name tables call it by.
@@ -24,17 +26,6 @@ type Options struct {
 	N int
 }
 
-// A Report is the analysis of a series of layers, versions of one image
-// layer, oldest first.
-type Report struct {
-	Formats   []Format   `json:"formats"`
-	Overheads []Overhead `json:"overheads"` // per layer, per format
-	// Updates go from each layer to the next, per format.
-	Updates []Update `json:"updates"`
-	// FilesFirst reads each layer's files first, per format.
-	FilesFirst []FilesFirst `json:"files_first"`
-}
-
 // Analyse encodes every layer in every format (and with its plain
 // encoder), checks every chunk, and returns the overheads, the updates from
 // each layer to the next, and what reading the chosen files first costs.
@@ -54,7 +45,10 @@ func Analyse(layers []Layer, opts Options) (*Report, error) {
 			all = append(all, p)
 		}
 	}
-	rep := &Report{Formats: all}
+	rep := &Report{}
+	for _, f := range all {
+		rep.Formats = append(rep.Formats, lazydoc.Format(f))
+	}
 	prev := map[string]*Encoded{} // by format name
 	for _, layer := range layers {
 		var files []string

@@ -141,16 +141,28 @@ func insertBytes(b []byte, i int, ins []byte) []byte {
 var consoleLine = regexp.MustCompile(`(?m)^.*:CONSOLE[:(].*$`)
 
 // TestReportInBrowser loads a report (two runs, with a layer named like a
-// script) in headless Chromium: no console message of any kind (the page
-// has no script; a message means a blocked request or an error), every
-// chart drawn with a size, nothing wider than a narrow window, and a
-// screenshot kept in the artifact directory.
+// script, the evidence with digests across versions, and the sections of a
+// lazy-pull analysis and of measured pulls) in headless Chromium: no
+// console message of any kind (the page has no script; a message means a
+// blocked request or an error), every chart drawn with a size, nothing
+// wider than a narrow window, and a screenshot kept in the artifact
+// directory.
 func TestReportInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test: skipped with -short")
 	}
 	bin := findChromium(t)
-	rep, _ := buildSynth(t, true)
+	dirs := synthDirs(t, true)
+	runs, err := LoadRuns(dirs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With the evidence (digests across versions included), a lazy-pull
+	// analysis and measured pulls.
+	rep, err := Build(Summarize(runs), Options{Files: "report-files", Evidence: evidenceWithVersions(t, dirs), Lazy: synthLazy(), Pulls: synthPulls()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
@@ -234,6 +246,14 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	if r.ScrollWidth > r.InnerWidth+1 {
 		t.Errorf("on a %.0f px window the page scrolls sideways (%.0f px wide)", r.InnerWidth, r.ScrollWidth)
+	}
+	if !strings.Contains(dom, `id="tab-evidence-determinism-versions"`) {
+		t.Error("the page lacks the table of digests across versions")
+	}
+	for _, id := range []string{SectionLazy, SectionPulls} {
+		if !strings.Contains(dom, `id="`+id+`"`) {
+			t.Errorf("the page has no section %s", id)
+		}
 	}
 	if strings.Contains(dom, "<script>alert(1)</script>") {
 		t.Error("the layer named <script>alert(1)</script> became an element")

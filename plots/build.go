@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"zbench/evidence"
+	"zbench/lazy/lazydoc"
+	"zbench/results"
 )
 
 // DefaultTitle is the title of a report when Options gives none.
@@ -23,6 +25,14 @@ type Options struct {
 	// spec (package evidence), computed from the same runs, before the
 	// summary.
 	Evidence *evidence.Evidence
+	// Lazy, when set, adds the section "Lazy-pull formats" of a zbench
+	// lazy analysis, read from LazySource; Pulls the section "Measured
+	// pulls" of scripts/pull.sh, read from PullsSource. Both go before
+	// SectionSummary; the evidence section leaves their answers to them.
+	Lazy        *lazydoc.Document
+	LazySource  string
+	Pulls       *results.Pulls
+	PullsSource string
 }
 
 // Section IDs of a built report, in order. Sections added later (the
@@ -75,6 +85,16 @@ func Build(d *Data, o Options) (*Report, error) {
 	}
 	if o.Evidence != nil {
 		s, err := b.evidenceSection(o.Evidence)
+		if err != nil {
+			return nil, err
+		}
+		r.AddSection(s, SectionSummary)
+	}
+	if o.Pulls != nil {
+		r.AddSection(b.pullsSection(o.Pulls, o.PullsSource), SectionSummary)
+	}
+	if o.Lazy != nil {
+		s, err := b.lazySection(o.Lazy, o.LazySource)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"zbench/compare"
@@ -20,6 +21,13 @@ type CompareRow struct {
 	// DeltaPct is the change of the corpus-wide median throughput, in
 	// percent of the base.
 	DeltaPct float64 `json:"delta_pct"`
+	// MDEPct is the smallest drop of throughput, in percent (negative),
+	// that zbench compare could have flagged on every layer of the row (the
+	// largest of the layers' MB/s MDEs); NaN, and MDEKnown false, when some
+	// layer could not have shown any (too few samples) or the runs do not
+	// compare.
+	MDEPct   float64 `json:"mde_pct"`
+	MDEKnown bool    `json:"mde_known"`
 	// Faster and Slower count the layers where the new run's samples are
 	// significantly faster or slower (Mann-Whitney U test, p < 0.05, as
 	// benchmath.AssumeNothing compares them); Same counts the rest.
@@ -72,6 +80,7 @@ func compareRuns(base, nr *RunData) Comparison {
 	}
 	cmpn.OnlyNew = len(nr.Layers) - cmpn.Layers
 
+	mdes := mdeByCell(base, nr)
 	type pair struct{ b, n []*Cell }
 	var order []Setting
 	cells := map[Setting]*pair{}
@@ -100,7 +109,13 @@ func compareRuns(base, nr *RunData) Comparison {
 			row.DeltaPct = (an.MBps.Median/ab.MBps.Median - 1) * 100
 		}
 		row.Underpowered = true
+		row.MDEKnown = mdes != nil
 		for i := range p.b {
+			if m, ok := mdes[p.b[i].Key()]; ok && row.MDEKnown {
+				row.MDEPct = min(row.MDEPct, m)
+			} else {
+				row.MDEKnown = false
+			}
 			pv, warns := compare.Test(p.b[i].mbps, p.n[i].mbps, alpha)
 			if len(warns) == 0 {
 				row.Underpowered = false
@@ -120,6 +135,30 @@ func compareRuns(base, nr *RunData) Comparison {
 		return cmp.Or(cmp.Compare(opRank(a.Op), opRank(b.Op)), compareSettings(a.Setting, b.Setting))
 	})
 	return cmpn
+}
+
+// mdeByCell runs zbench compare's comparison of the two runs and returns,
+// per cell, its MB/s minimum detectable effect in percent; nil when the
+// runs do not compare (different corpora).
+func mdeByCell(base, nr *RunData) map[results.CellKey]float64 {
+	opt := compare.DefaultOptions()
+	opt.AllowEnv = true // the report shows runs of different machines side by side, and says so
+	if base.run == nil || nr.run == nil {
+		return nil
+	}
+	rep, err := compare.Compare(base.run, nr.run, opt)
+	if err != nil {
+		return nil
+	}
+	out := map[results.CellKey]float64{}
+	for _, c := range rep.Cells {
+		for _, mr := range c.Metrics {
+			if mr.Unit == "MB/s" && mr.MDE != nil && !math.IsNaN(float64(*mr.MDE)) {
+				out[c.Key] = 100 * float64(*mr.MDE)
+			}
+		}
+	}
+	return out
 }
 
 // opRank orders operations as the report shows them.

@@ -260,6 +260,7 @@ type RunData struct {
 	MaxSamples int `json:"max_samples"`
 
 	cells map[results.CellKey]*Cell
+	run   *results.Run // as read: compare reads it too
 }
 
 // Cell returns the cell with key k, or nil.
@@ -323,7 +324,7 @@ func Summarize(runs []*Run) *Data {
 }
 
 func summarizeRun(r *Run) *RunData {
-	rd := &RunData{Label: r.Label, Dir: r.Path, Env: *r.Env, cells: map[results.CellKey]*Cell{}}
+	rd := &RunData{Label: r.Label, Dir: r.Path, Env: *r.Env, cells: map[results.CellKey]*Cell{}, run: r.Run}
 	layerIdx := map[string]int{}
 	addLayer := func(rc *results.Cell) *Layer {
 		i, ok := layerIdx[rc.Key.Layer]

@@ -19,8 +19,9 @@ const SectionEvidence = "evidence"
 // evidenceSection makes the section of the evidence for the image-spec
 // discussion: for each question, the question as a heading, the answer,
 // the layers it holds for, a chart of pull time at each bandwidth, the
-// supporting tables (the first open, the others folded) and the method
-// (folded).
+// supporting tables (the first open, the others folded), under determinism
+// the digests across versions when measured (versionsBlocks), and the
+// method (folded).
 func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 	var bws []string
 	for _, bw := range e.Params.Bandwidths {
@@ -35,6 +36,9 @@ func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 			"zbench evidence writes all of it as JSON.",
 	}}
 	for _, a := range e.Answers() {
+		if a.ID == evidence.LazyAnswerID || a.ID == evidence.PullsAnswerID {
+			continue // sections of their own (Options.Lazy, Options.Pulls)
+		}
 		s.Blocks = append(s.Blocks, Block{Heading: a.Question})
 		for _, p := range a.Answer {
 			s.Blocks = append(s.Blocks, Block{Text: p})
@@ -63,6 +67,9 @@ func (b *builder) evidenceSection(e *evidence.Evidence) (*Section, error) {
 		}
 		for _, n := range a.Notes {
 			s.Blocks = append(s.Blocks, Block{Text: "Note: " + n})
+		}
+		if a.ID == "determinism" {
+			s.Blocks = append(s.Blocks, versionsBlocks(e.Determinism)...)
 		}
 		s.Blocks = append(s.Blocks, Block{Fold: "Method", Text: a.Method})
 	}

@@ -20,7 +20,7 @@ func TestEvidenceSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := evidence.Load(dirs, "", evidence.DefaultParams())
+	e, err := evidence.Load(dirs, evidence.Sources{}, evidence.DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestEvidenceSectionImages(t *testing.T) {
 	}
 	p := evidence.DefaultParams()
 	p.VCPUHourUSD, p.PriceSource = 0.02, evidence.PriceSource(0.02, p.EgressGBUSD)
-	e, err := evidence.Load([]string{dir}, "", p)
+	e, err := evidence.Load([]string{dir}, evidence.Sources{}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,9 @@ type Block struct {
 	Table   *Table
 	Fold    string
 	Open    bool
+
+	// Subheading is a heading under Heading (<h4>).
+	Subheading string
 }
 
 // A Figure is one chart. Its ID names its SVG and PNG files.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -299,6 +300,24 @@ func TestReportSections(t *testing.T) {
 			t.Errorf("figure ID %q repeated or not file-safe", f.ID)
 		}
 		seen[f.ID] = true
+	}
+	// The runs compared: each change with the smallest zbench compare
+	// could have flagged, a drop of at least its 5% threshold.
+	cmpTable := rep.Section(SectionCompare).Blocks[0].Table
+	col := slices.IndexFunc(cmpTable.Columns, func(c Column) bool { return c.Title == "smallest drop it could flag" })
+	if col < 0 || cmpTable.Columns[col-1].Title != "throughput change" {
+		t.Fatalf("compare table columns %+v: no MDE next to the change", cmpTable.Columns)
+	}
+	for _, r := range cmpTable.Rows {
+		if strings.Contains(r.Cells[0].Text, "memcpy") {
+			if r.Cells[col].Text != "–" {
+				t.Errorf("memcpy: MDE %q, want none (compare never counts it)", r.Cells[col].Text)
+			}
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSuffix(r.Cells[col].Text, "%"), 64); err != nil || v > -5 {
+			t.Errorf("%s: MDE %q, want a drop of 5%% or more", r.Cells[0].Text, r.Cells[col].Text)
+		}
 	}
 	env := rep.Section(SectionEnvironment)
 	if env == nil || len(env.Blocks) == 0 || env.Blocks[0].Table == nil || len(env.Blocks[0].Table.Columns) != 3 {

@@ -302,7 +302,8 @@ func (b *builder) compare() (*Section, error) {
 		t := &Table{ID: "compare-" + slug(c.New), Caption: fmt.Sprintf("Run %s against run %s, %d common layer(s)", c.New, c.Base, c.Layers)}
 		t.Columns = []Column{{Title: "setting"}, {Title: "ratio " + c.Base, Num: true}, {Title: "ratio " + c.New, Num: true},
 			{Title: c.Base, Unit: "MB/s", Num: true}, {Title: c.New, Unit: "MB/s", Num: true},
-			{Title: "throughput change", Unit: "%", Num: true}, {Title: "layers faster / slower / same", Num: true}}
+			{Title: "throughput change", Unit: "%", Num: true}, {Title: "smallest drop it could flag", Unit: "%", Num: true},
+			{Title: "layers faster / slower / same", Num: true}}
 		underpowered := 0
 		for _, r := range c.Rows {
 			delta := pctCell(r.DeltaPct, true)
@@ -320,11 +321,14 @@ func (b *builder) compare() (*Section, error) {
 				counts.Sub = "too few samples"
 			}
 			t.Rows = append(t.Rows, Row{Cells: []TableCell{{Text: r.Setting.String()}, numCell(r.BaseRatio), numCell(r.NewRatio),
-				statCell(r.Base), statCell(r.New), delta, counts}})
+				statCell(r.Base), statCell(r.New), delta, pctCell(r.MDEPct, r.MDEKnown), counts}})
 		}
 		if c.OnlyBase > 0 || c.OnlyNew > 0 {
 			t.Notes = append(t.Notes, fmt.Sprintf("Left out: %d layer(s) only in %s, %d only in %s.", c.OnlyBase, c.Base, c.OnlyNew, c.New))
 		}
+		t.Notes = append(t.Notes, "The smallest drop it could flag is zbench compare's minimum detectable effect: the least drop of MB/s that "+
+			"its rule (drift within each run and the machine's shift taken out, U test, threshold) would have flagged on every layer of the row, "+
+			"at the noise and sample counts of these runs; a smaller change goes unseen.")
 		if underpowered > 0 {
 			t.Notes = append(t.Notes, fmt.Sprintf("%d setting(s) have too few samples per layer for the U test to find any difference at p < 0.05 (it needs 4 or more samples a side); measure with -count 10.", underpowered))
 		}

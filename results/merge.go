@@ -55,7 +55,8 @@ type MergeOptions struct {
 //  3. A layer name must have the same digest and diffID in every part.
 //  4. Cells are written in the order first seen. With Pool, a cell's
 //     samples are those of every part, renumbered; a cell that failed in
-//     any part is written as that failure.
+//     any part is written as that failure. Rounds are numbered on across
+//     parts (a part's round 0 follows the previous part's last round).
 //
 // dst must not hold a run, nor be written by another process (the lock of
 // Create). Files are written atomically, so an interrupted
@@ -75,6 +76,18 @@ func Merge(dst string, parts []string, opt MergeOptions) (warnings []error, err 
 		if envs[i], recsOf[i], err = Load(p); err != nil {
 			return nil, fmt.Errorf("merging %q: %w", p, err)
 		}
+	}
+	// Rounds of different parts were measured at different moments (or on
+	// different machines): number them apart, so that a round names samples
+	// taken together.
+	offset := 0
+	for _, recs := range recsOf {
+		last := 0
+		for i := range recs {
+			last = max(last, recs[i].Round)
+			recs[i].Round += offset
+		}
+		offset += last + 1
 	}
 	env, warnings, err := mergeEnv(parts, envs)
 	if err != nil {

@@ -33,7 +33,13 @@ type Record struct {
 	// Of is how many records the cell has. WriteCell sets it, so that a
 	// reader can tell a cell written in full from one cut short by a crash.
 	// Zero means unknown (records not written by WriteCell).
-	Of     int   `json:"of,omitempty"`
+	Of int `json:"of,omitempty"`
+	// Round is the round (0-based) of `zbench run -rounds` the sample was
+	// taken in: samples of one round, across cells, were taken minutes
+	// apart at most, so they share the machine's speed of that moment.
+	// Absent (0) in runs written before rounds were recorded: every sample
+	// then reads as round 0.
+	Round  int   `json:"round,omitempty"`
 	Iters  int   `json:"iters"` // whole passes in this sample
 	WallNS int64 `json:"wall_ns"`
 	CPUNS  int64 `json:"cpu_ns"` // user+system, whole process, over the sample

@@ -20,9 +20,20 @@
 #  7. zbench history add: the run goes into the store as good, regressed,
 #     incomparable or baseline; zbench history steps lists the nights where
 #     cells stepped;
-#  8. zbench report (base and tonight side by side), when it exists;
+#  8. zbench report (base and tonight side by side), when it exists; the
+#     report is kept in the store beside the run (STORE/runs/<name>/report.html)
+#     so that the site can link it;
 #  9. publish: PUBLISH/<run name>/ gets the comparison, steps, results and
-#     report; PUBLISH/latest points at it.
+#     report; PUBLISH/latest points at it;
+# 10. zbench site: the trend site of the whole store into ZBENCH_SITE.
+#
+# Sharded (CI runs the matrix in parallel jobs, then joins the parts):
+#   ZBENCH_SHARD=i/n scripts/nightly.sh     steps 1-4 only, with zbench run
+#                                           -shard i/n; the part is WORK/run
+#   ZBENCH_PARTS='DIR...' scripts/nightly.sh
+#                                           step 1, then zbench merge of the
+#                                           parts into WORK/run instead of
+#                                           steps 2-4, then 5-10
 #
 # Environment (defaults in brackets):
 #   ZBENCH_SOURCES   sources to measure, space-separated [builtin]
@@ -32,6 +43,8 @@
 #                    passed to zbench run as -profile, -codecs, -levels, -ops
 #   ZBENCH_STORE     the history store [out/history]
 #   ZBENCH_PUBLISH   where reports are published [out/publish]
+#   ZBENCH_SITE      where the trend site is written [PUBLISH/site]
+#   ZBENCH_SHARD, ZBENCH_PARTS   see above
 #   ZBENCH_WORK      scratch directory of this night [out/nightly/<UTC time>]
 #   ZBENCH_COMPARE   extra flags for zbench compare, e.g. "-threshold 10%"
 #
@@ -85,6 +98,16 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 store=${ZBENCH_STORE:-out/history}
 publish=${ZBENCH_PUBLISH:-out/publish}
 work=${ZBENCH_WORK:-out/nightly/$stamp}
+site=${ZBENCH_SITE:-$publish/site}
+shard=${ZBENCH_SHARD:-}
+[ -z "$shard" ] || [[ $shard =~ ^[0-9]{1,3}/[1-9][0-9]{0,2}$ ]] || die 2 "ZBENCH_SHARD: want i/n, not $(printf '%q' "$shard")"
+read -r -a parts <<<"${ZBENCH_PARTS:-}"
+for p in "${parts[@]}"; do
+	[[ $p =~ ^[A-Za-z0-9._/][A-Za-z0-9._/:@+=-]*$ ]] || die 2 "ZBENCH_PARTS: refusing $(printf '%q' "$p"): a part is a run directory"
+done
+if [ -n "$shard" ] && [ "${#parts[@]}" -gt 0 ]; then
+	die 2 "ZBENCH_SHARD measures one part, ZBENCH_PARTS joins parts: set one"
+fi
 mkdir -p "$work" "$publish"
 
 # 1. Build.
@@ -101,41 +124,66 @@ has() {
 	grep -q "Usage: zbench $1" <<<"$h" && { [ -z "${2:-}" ] || grep -q -- "$2" <<<"$h"; }
 }
 
-# 2. Lock, 3. fetch.
-if [ -n "${ZBENCH_LOCK:-}" ] && has fetch -lock; then
-	if [ ! -f "$ZBENCH_LOCK" ]; then
-		log "pinning ${sources[*]} into $ZBENCH_LOCK"
-		rc=0
-		"$zb" fetch -lock "$ZBENCH_LOCK" -- "${sources[@]}" || rc=$?
-		passed "zbench fetch -lock" "$rc"
+# 2. Lock, 3. fetch, 4. run.
+measure() {
+	local rc
+	if [ -n "${ZBENCH_LOCK:-}" ] && has fetch -lock; then
+		if [ ! -f "$ZBENCH_LOCK" ]; then
+			log "pinning ${sources[*]} into $ZBENCH_LOCK"
+			rc=0
+			"$zb" fetch -lock "$ZBENCH_LOCK" -- "${sources[@]}" || rc=$?
+			passed "zbench fetch -lock" "$rc"
+		fi
+		sources=("@$ZBENCH_LOCK")
+	elif [ -n "${ZBENCH_LOCK:-}" ]; then
+		log "note: this zbench has no 'fetch -lock'; measuring ${sources[*]} as given"
 	fi
-	sources=("@$ZBENCH_LOCK")
-elif [ -n "${ZBENCH_LOCK:-}" ]; then
-	log "note: this zbench has no 'fetch -lock'; measuring ${sources[*]} as given"
-fi
-if has fetch; then
-	rc=0
-	"$zb" fetch -- "${sources[@]}" || rc=$?
-	passed "zbench fetch" "$rc"
-	[ "$rc" = 1 ] && log "some blobs could not be fetched; their layers fail in the run"
-else
-	log "note: this zbench has no 'fetch'; sources are read directly"
-fi
+	if has fetch; then
+		rc=0
+		"$zb" fetch -- "${sources[@]}" || rc=$?
+		passed "zbench fetch" "$rc"
+		if [ "$rc" = 1 ]; then log "some blobs could not be fetched; their layers fail in the run"; fi
+	else
+		log "note: this zbench has no 'fetch'; sources are read directly"
+	fi
 
-# 4. Run.
-flags=(-count "${ZBENCH_COUNT:-10}" -progress plain -o "$work/run")
-[ -n "${ZBENCH_PROFILE:-}" ] && flags+=(-profile "$ZBENCH_PROFILE")
-[ -n "${ZBENCH_CODECS:-}" ] && flags+=(-codecs "$ZBENCH_CODECS")
-[ -n "${ZBENCH_LEVELS:-}" ] && flags+=(-levels "$ZBENCH_LEVELS")
-[ -n "${ZBENCH_OPS:-}" ] && flags+=(-ops "$ZBENCH_OPS")
-log "zbench run ${flags[*]} ${sources[*]}"
-run_status=0
-"$zb" run "${flags[@]}" -- "${sources[@]}" 2>"$work/run.log" || run_status=$?
-if [ "$run_status" != 0 ] && [ "$run_status" != 1 ]; then
-	tail -5 "$work/run.log" >&2
-	passed "zbench run (log in $work/run.log)" "$run_status"
+	local flags=(-count "${ZBENCH_COUNT:-10}" -progress plain -o "$work/run")
+	[ -n "${ZBENCH_PROFILE:-}" ] && flags+=(-profile "$ZBENCH_PROFILE")
+	[ -n "${ZBENCH_CODECS:-}" ] && flags+=(-codecs "$ZBENCH_CODECS")
+	[ -n "${ZBENCH_LEVELS:-}" ] && flags+=(-levels "$ZBENCH_LEVELS")
+	[ -n "${ZBENCH_OPS:-}" ] && flags+=(-ops "$ZBENCH_OPS")
+	[ -n "$shard" ] && flags+=(-shard "$shard")
+	log "zbench run ${flags[*]} ${sources[*]}"
+	run_status=0
+	"$zb" run "${flags[@]}" -- "${sources[@]}" 2>"$work/run.log" || run_status=$?
+	if [ "$run_status" != 0 ] && [ "$run_status" != 1 ]; then
+		tail -5 "$work/run.log" >&2
+		passed "zbench run (log in $work/run.log)" "$run_status"
+	fi
+	if [ "$run_status" = 1 ]; then log "some cells failed; they are in the results and compare names new failures"; fi
+	return 0
+}
+
+# Or, given the parts of a sharded run, join them (failed cells are in the
+# parts' results; compare names new failures).
+join_parts() {
+	log "zbench merge -o $work/run ${parts[*]}"
+	local rc=0
+	"$zb" merge -o "$work/run" "${parts[@]}" 2>"$work/merge.log" || rc=$?
+	cat "$work/merge.log" >&2
+	if [ "$rc" != 0 ]; then passed "zbench merge (the parts could not be joined)" "$rc"; fi
+	return 0
+}
+
+if [ "${#parts[@]}" -gt 0 ]; then
+	join_parts
+else
+	measure
 fi
-[ "$run_status" = 1 ] && log "some cells failed; they are in the results and compare names new failures"
+if [ -n "$shard" ]; then
+	log "shard $shard measured into $work/run in $(( $(date +%s) - started ))s; join the parts with ZBENCH_PARTS"
+	exit 0
+fi
 
 # 5. The base, 6. compare.
 base=$("$zb" history last -store "$store" "$work/run")
@@ -176,6 +224,11 @@ else
 	log "note: this zbench has no 'report'; publishing the tables only"
 fi
 
+# The report stays with the night in the store, for the site.
+if [ -f "$work/report.html" ] && [ -n "$name" ]; then
+	cp "$work/report.html" "$store/runs/$name/report.html"
+fi
+
 # 9. Publish.
 dst="$publish/${name:-$stamp}"
 mkdir -p "$dst"
@@ -186,6 +239,16 @@ if [ -d "$work/report-files" ]; then cp -r "$work/report-files" "$dst/"; fi
 cp "$work/run/results.txt" "$work/run/env.json" "$dst/"
 ln -sfn "$(basename "$dst")" "$publish/latest"
 printf '%s\t%s\t%s\t%s\n' "${name:-$stamp}" "$status" "${base:+$(basename "$base")}" "$commit" >>"$publish/index.tsv"
+
+# 10. The site.
+if has site; then
+	if "$zb" site -store "$store" -o "$site" 2>"$work/site.log"; then
+		cat "$work/site.log" >&2
+	else
+		cat "$work/site.log" >&2
+		log "zbench site failed; the night is in the store and published without the site"
+	fi
+fi
 log "$status; published $dst in $(( $(date +%s) - started ))s"
 
 case $status in

@@ -16,7 +16,13 @@
 # layers and the same rate: zbench measures the layers' decode-original with
 # every gzip decoder the profiles name, and zbench evidence -client PROFILE
 # -bandwidth RATE gives gzip as published, download and decode overlapped
-# and sequential. The table goes to stdout (and OUT/pull.txt with OUT set).
+# and sequential. The table goes to stdout (and OUT/pull.txt with OUT set),
+# and as JSON to OUT/pulls.json and OUT/run/pulls.json, where zbench report
+# OUT/run and zbench evidence OUT/run find it (results.Pulls:
+# {"layers": [file names], "gzip_bytes", "count", "pulls": [{"client",
+# "profile", "rate", "decoder", "reps", "times_s", "median_s",
+# "overlapped_s", "sequential_s", "model" (overlapped or sequential),
+# "model_s"}]}; miss % is median_s / model_s - 1).
 #
 # Usage: scripts/pull.sh [LAYER-BLOB...]   (default: the Debian python3 layer
 #        and debian-bookworm-minbase from ../shared/corpus)
@@ -181,6 +187,7 @@ shape_of() {
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 table=$work/pull.txt
+rows='[]'
 printf '%-8s %-16s %-8s %-14s %10s %12s %12s %-10s %10s\n' client profile rate decoder measured overlapped sequential model measured/model >"$table"
 for client in $CLIENTS; do
   command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
@@ -216,9 +223,19 @@ for client in $CLIENTS; do
     [ "$shape" = sequential ] && m=$seq
     ratio=$(awk -v a="$measured" -v b="$m" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
     printf '%-8s %-16s %-8s %-14s %9.3fs %11.3fs %11.3fs %-10s %10s\n' "$client" "$prof" "$rate" "$dec" "$measured" "$ovl" "$seq" "$shape" "$ratio" >>"$table"
+    rows=$(jq -c --arg client "$client" --arg prof "$prof" --arg rate "$rate" --arg dec "$dec" --argjson reps "$reps" \
+      --argjson times "$(printf '%s\n' "${times[@]}" | jq -sc .)" --argjson median "$measured" \
+      --argjson ovl "$ovl" --argjson seq "$seq" --arg shape "$shape" --argjson m "$m" \
+      '. + [{client: $client, profile: $prof, rate: $rate, decoder: $dec, reps: $reps, times_s: $times, median_s: $median,
+        overlapped_s: $ovl, sequential_s: $seq, model: $shape, model_s: $m}]' <<<"$rows")
     echo "pull.sh: $client at $rate: ${times[*]} s" >&2
   done
 done
+names=()
+for blob in "$@"; do names+=("$(basename "$blob")"); done
+jq -n --argjson rows "$rows" --argjson bytes "$total" --argjson count "$count" \
+  --argjson layers "$(printf '%s\n' "${names[@]}" | jq -Rsc 'split("\n") | map(select(. != ""))')" \
+  '{layers: $layers, gzip_bytes: $bytes, count: $count, pulls: $rows}' >"$work/run/pulls.json"
 echo
 echo "Pull of $# layer(s), $total bytes of gzip, median of $reps; model: zbench evidence -client PROFILE (gzip as published)"
 cat "$table"
@@ -226,4 +243,6 @@ if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   cp -r "$work/run" "$OUT/run"
   cp "$table" "$OUT/pull.txt"
+  cp "$work/run/pulls.json" "$OUT/pulls.json"
+  echo "pull.sh: wrote $OUT/pulls.json; zbench report -o pulls.html $OUT/run shows it as \"Measured pulls\"" >&2
 fi

@@ -53,6 +53,7 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+go vet -tags zbench_slowcodec ./bench  # scripts/power.sh's slowed test build
 
 # The registry integration test pushes to a local registry on loopback.
 source scripts/registry.sh

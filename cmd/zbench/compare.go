@@ -20,9 +20,19 @@ Cells are matched by name (op, layer, codec, from, level, threads), whatever
 the commit or module versions in their configuration. For MB/s, cpu-sec/GB
 and B/op, each side's median and 95% confidence interval are computed and
 the samples are compared with the Mann-Whitney U test (golang.org/x/perf
-benchmath, as benchstat does); a cell regresses when p < -alpha, its
-median is worse by more than -threshold, AND (-disjoint) the two medians'
-intervals do not overlap. The memcpy row is reported, never counted.
+benchmath, as benchstat does); a cell regresses when p < -alpha and its
+median is worse by more than -threshold (-disjoint also requires the two
+medians' intervals not to overlap). The memcpy row is reported, never
+counted.
+
+A machine's speed drifts while a run measures: zbench run visits the cells
+in rounds, and the samples of one round were taken at nearly the same
+moment. So each run's MB/s and cpu-sec/GB samples are first divided by
+the machine's speed when they were taken: -drift local (the default), the
+median over the 8 codec cells of the layer measured nearest in the same
+round of their samples relative to their own medians; -drift round, the
+same over the whole round; -drift off, nothing. Runs that did not record
+rounds have them read from the sample index and the run's rounds setting.
 
 Two runs on one machine, one after the other, differ in every cell by the
 machine's change of speed (other tenants of a virtual machine, frequency).
@@ -37,10 +47,16 @@ every cell from the machine, run the two builds interleaved (scripts/ab.sh).
 Sizes (compressed-B, ratio) compare exactly: any change means different bytes and so a different
 digest, and counts as a regression unless -allow-size-change.
 
+Each cell's minimum detectable effect (mde) is the smallest worsening the
+rule would have flagged in it, at the noise and sample counts of the two
+runs: a "no regression" says nothing about smaller changes. The last line
+counts the cells that could not have shown a -sensitivity slowdown.
+
 The table goes to stdout: per metric, cell, base median ±CI, new median
-±CI, delta (raw, and relative to the run), p and verdict, then size changes, failures, cells found in one
-run only (listed, not failures), and a last line saying whether anything
-regressed. -json FILE writes the same with every sample.
+±CI, delta (raw, and relative to the run), mde, p and verdict, then size
+changes, failures, cells found in one run only (listed, not failures), and
+a last line saying whether anything regressed. -json FILE writes the same
+with every sample.
 
 Exit status: 0 no regression, 1 regression, 2 input error: unreadable input,
 the runs measured different corpora (a layer name with different digests, or
@@ -57,7 +73,10 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	gate := fs.String("metrics", strings.Join(compare.DefaultGate, ","), "comma-separated `units` that can regress (others are reported only)")
 	fs.BoolVar(&opt.AllowSizeChange, "allow-size-change", false, "report size changes without counting them as regressions")
 	fs.BoolVar(&opt.AllowEnv, "allow-env", false, "compare runs from different machines, with a warning")
-	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap; -disjoint=false judges by p and -threshold alone, as benchstat")
+	fs.BoolVar(&opt.Disjoint, "disjoint", opt.Disjoint, "also require the medians' 95% intervals not to overlap (the rule before -drift; with 10 samples the intervals hold nearly every sample)")
+	fs.StringVar(&opt.Drift, "drift", opt.Drift, "take the machine's drift within each run out of MB/s and cpu-sec/GB: local (the speed of the 8 cells measured nearest to each sample), round (of its round) or off")
+	sensitivity := percentFlag(opt.Sensitivity)
+	fs.Var(&sensitivity, "sensitivity", "the slowdown every cell should be able to show; the verdict counts the cells that could not")
 	fs.BoolVar(&opt.Normalize, "normalize", opt.Normalize, "judge MB/s and cpu-sec/GB relative to the machine's shift between the runs (the median change across cells); -normalize=false judges the raw figures")
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `file`")
 	format := fs.String("format", "text", "stdout format: text or json")
@@ -74,6 +93,13 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errUsage
 	}
 	opt.Threshold = float64(threshold)
+	opt.Sensitivity = float64(sensitivity)
+	switch opt.Drift {
+	case compare.DriftRound, compare.DriftLocal, compare.DriftOff:
+	default:
+		fmt.Fprintf(stderr, "zbench compare: -drift %q: want round, local or off\n", opt.Drift)
+		return errUsage
+	}
 	opt.Gate = nil
 	for _, u := range strings.Split(*gate, ",") {
 		if u = strings.TrimSpace(u); u == "" {

@@ -58,6 +58,11 @@ func TestCompareExitStatus(t *testing.T) {
 		{"missing run", []string{base, filepath.Join(dir, "nothing")}, 2, "", "NEW: reading run", ""},
 		{"one argument", []string{base}, 2, "", "want BASE and NEW", ""},
 		{"bad metric", []string{"-metrics", "ratio", base, same}, 2, "", "not one of", ""},
+		{"bad drift", []string{"-drift", "sideways", base, same}, 2, "", "want round, local or off", ""},
+		{"drift round, sensitivity 6%", []string{"-drift", "round", "-sensitivity", "6%", base, slow}, 1, "", "",
+			"REGRESSED: 1 of 14 cells (1 regressed): " + slowCell + "; 0 cells could not have shown a 6% slowdown"},
+		{"blind cells counted", []string{"-sensitivity", "1%", base, same}, 0, "", "",
+			"no regression: 14 cells compared; 13 cells could not have shown a 1% slowdown (MDE above it)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := zbCmd(t, append([]string{"compare"}, tc.args...)...)

@@ -8,7 +8,8 @@
 //	zbench report      [flags] RUNDIR...  charts and one self-contained HTML report
 //	zbench compare     [flags] BASE NEW   exit 1 when NEW is significantly worse than BASE
 //	zbench merge       -o DIR PART...     join the shards of a run (run -shard i/n)
-//	zbench history     SUBCOMMAND         the nightly store: add, last, list, mark, steps, series
+//	zbench history     SUBCOMMAND         the nightly store: add, last, list, mark, steps, series, merge
+//	zbench site        -store DIR -o OUT  the nightly trend site: static pages from the store
 //	zbench determinism [flags] SOURCE...  same bytes across repeats, threads, implementations? (JSON)
 //	zbench evidence    [flags] RUNDIR...  answers for the image-spec discussion, with method (JSON)
 //	zbench codecs                         list the codecs, their levels and versions

@@ -17,7 +17,11 @@ published, pull time at each bandwidth (download and decode overlapped and
 not), what converting gzip to each encoder costs in CPU and how many pulls pay
 for it, the storage of publishing both, determinism (from
 RUNDIR/determinism.json, written by zbench determinism, or -determinism),
-interop of every encoder and decoder, and buildkit's zstd levels. Pull time
+interop of every encoder and decoder, and buildkit's zstd levels; with a
+lazy-pull analysis (RUNDIR/lazy.json, written by zbench lazy, or -lazy),
+what eStargz and zstd:chunked add and save; with measured pulls
+(RUNDIR/pulls.json, written by scripts/pull.sh, or -pulls), the pulls
+measured through real clients against the model. Pull time
 and storage are given per image too, for the images the runs recorded (layers
 given as files belong to none). Every figure comes with its method and the
 layers it holds for. Writes JSON (-o), and prints the answers on stdout (or
@@ -57,6 +61,18 @@ func registerEvidenceFlags(fs *flag.FlagSet, f *evidenceFlags) {
 	fs.StringVar(&f.client, "client", "all", "client `profiles` whose pull times are set side by side: all, none, or some of "+
 		strings.Join(evidence.ClientNames(), ", ")+"; a client's gzip decoder follows what is on PATH here, CLIENT/PROGRAM forces one. "+
 		"One profile alone also sets the decoders of every answer")
+}
+
+// extraFlags name the files beside the runs that add sections to the
+// report and answers to the evidence: flags of zbench evidence and zbench
+// report.
+type extraFlags struct {
+	lazy, pulls string
+}
+
+func registerExtraFlags(fs *flag.FlagSet, f *extraFlags) {
+	fs.StringVar(&f.lazy, "lazy", "", "lazy-pull analysis `file`, as zbench lazy writes it (default: the first RUNDIR/lazy.json)")
+	fs.StringVar(&f.pulls, "pulls", "", "measured pulls `file`, as scripts/pull.sh writes it (default: the first RUNDIR/pulls.json)")
 }
 
 // params checks the flags and returns the evidence's parameters; what is
@@ -113,6 +129,8 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var ef evidenceFlags
 	registerEvidenceFlags(fs, &ef)
 	det := fs.String("determinism", "", "determinism matrix `file` (default: the first RUNDIR/determinism.json)")
+	var xf extraFlags
+	registerExtraFlags(fs, &xf)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -125,7 +143,7 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 
-	e, err := evidence.Load(fs.Args(), *det, p)
+	e, err := evidence.Load(fs.Args(), evidence.Sources{Determinism: *det, Lazy: xf.lazy, Pulls: xf.pulls}, p)
 	if err != nil {
 		return inputErr(err)
 	}

@@ -36,11 +36,16 @@ and finds the nights on which cells changed.
         the nights on which cells stepped, with the module and Go versions
         that changed on each (exit 0 either way)
   series -store DIR [-machine M] -json FILE
-        every cell's metrics night by night, for charts`
+        every cell's metrics night by night, for charts
+  merge -store DIR OTHER
+        bring the runs of the store OTHER that DIR lacks into DIR (a copy of
+        the store written at the same time: another night, another
+        architecture); no night of either is lost, and merging twice adds
+        nothing`
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet("history", "add|last|list|mark|steps|series [flags] ...", historyAbout, stderr)
+		fs := newFlagSet("history", "add|last|list|mark|steps|series|merge [flags] ...", historyAbout, stderr)
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
@@ -141,6 +146,28 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return st.SetStatus(fs.Arg(0), history.Status(*status), *note)
 
+	case "merge":
+		if err := parseHistoryArgs(fs, args, 1, "OTHER (a store to merge into -store)", stderr); err != nil {
+			return err
+		}
+		st, err := history.Open(*store)
+		if err != nil {
+			return err
+		}
+		other, err := history.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		added, err := st.Merge(other)
+		if err != nil {
+			return err
+		}
+		for _, e := range added {
+			fmt.Fprintf(stderr, "zbench history: merged %s (%s, %s)\n", e.Name, e.Status, e.Machine)
+		}
+		fmt.Fprintf(stderr, "zbench history: %d run(s) merged into %s\n", len(added), *store)
+		return nil
+
 	case "steps", "series":
 		machine := fs.String("machine", "", "the machine whose runs to read, as list shows it (default: the newest run's)")
 		jsonOut := fs.String("json", "", "write the result as JSON to `file` ('-' for stdout)")
@@ -184,7 +211,7 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		writeSteps(stdout, h, steps)
 		return nil
 	}
-	fmt.Fprintf(stderr, "zbench history: unknown subcommand %q: want add, last, list, mark, steps or series\n", sub)
+	fmt.Fprintf(stderr, "zbench history: unknown subcommand %q: want add, last, list, mark, steps, series or merge\n", sub)
 	return errUsage
 }
 

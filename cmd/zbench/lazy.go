@@ -34,7 +34,9 @@ timed and not over a network, it prints as Markdown tables:
 With -run DIR (a zbench run that measured the encode cells of the formats
 and of their plain encoders, e.g. -codecs estargz,zstd-chunked,gzip-std,
 zstd-klauspost), it also sets encode throughput and CPU against plain.
-The JSON holds every figure.`
+The JSON holds every figure. Written into a run directory as lazy.json
+(-o RUNDIR/lazy.json), or given to zbench report -lazy, it adds the section
+"Lazy-pull formats" to the report (and its answer to zbench evidence).`
 
 func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("lazy", "[flags] SOURCE...", lazyAbout, stderr)
@@ -88,7 +90,7 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	doc := lazyDoc{Report: rep, Versions: lazyVersions()}
+	doc := lazy.Document{Report: rep, Versions: lazyVersions()}
 	if *runDir != "" {
 		recs, err := loadRunRecords(*runDir)
 		if err != nil {
@@ -114,14 +116,6 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
-}
-
-// lazyDoc is the JSON zbench lazy writes.
-type lazyDoc struct {
-	*lazy.Report
-	Costs []lazy.Cost `json:"encode_costs,omitempty"`
-	// Versions are the libraries' module versions, from the build info.
-	Versions map[string]string `json:"versions,omitempty"`
 }
 
 // loadLazyLayers loads the SOURCEs' layers in order, through the layer
@@ -179,7 +173,7 @@ func lazyVersions() map[string]string {
 	return vs
 }
 
-func printLazy(w io.Writer, d *lazyDoc) {
+func printLazy(w io.Writer, d *lazy.Document) {
 	pct := func(a, b int64) string { return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b)) }
 	fmt.Fprintf(w, "Overhead (bytes are exact):\n\n")
 	fmt.Fprintln(w, "| layer | format | plain | tar | plain bytes | format bytes | × plain | TOC | footer | tar-split | files | chunks | frames |")

@@ -26,6 +26,7 @@ var commands = []command{
 	{"compare", "compare two runs; exit 1 when NEW is significantly worse than BASE", cmdCompare},
 	{"merge", "join the shards (or rounds) of a run into one run directory", cmdMerge},
 	{"history", "keep nightly runs; find the nights on which cells changed", cmdHistory},
+	{"site", "write the nightly trend site (static HTML) from the history store", cmdSite},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
 	{"lazy", "eStargz and zstd:chunked: size against plain, bytes fetched on an update or for files first", cmdLazy},

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+
+	"zbench/results"
 )
 
 // TestPullScript pulls a small real layer through skopeo behind the
@@ -32,7 +37,8 @@ func TestPullScript(t *testing.T) {
 		t.Skipf("shared corpus not found: %v", err)
 	}
 	abs, _ := filepath.Abs(layer)
-	code, out := script(t, "pull.sh", []string{"RATES=20Mbit", "REPS=1", "COUNT=1", "CLIENTS=skopeo"}, abs)
+	keep := t.TempDir()
+	code, out := script(t, "pull.sh", []string{"RATES=20Mbit", "REPS=1", "COUNT=1", "CLIENTS=skopeo", "OUT=" + keep}, abs)
 	if code != 0 {
 		t.Fatalf("pull.sh: exit %d\n%s", code, out)
 	}
@@ -48,5 +54,29 @@ func TestPullScript(t *testing.T) {
 	}
 	if overlapped < download*0.99 || overlapped > download*1.5 {
 		t.Errorf("model %.3f s overlapped, want about the download, %.3f s\n%s", overlapped, download, out)
+	}
+
+	// The same row as JSON, in OUT and in the run kept there, where
+	// zbench report finds it.
+	for _, path := range []string{filepath.Join(keep, results.PullsFile), filepath.Join(keep, "run", results.PullsFile)} {
+		p, err := results.ReadPulls(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Pulls) != 1 || p.GzipBytes != st.Size() || len(p.Layers) != 1 || p.Layers[0] != filepath.Base(layer) {
+			t.Fatalf("%s: %+v", path, p)
+		}
+		r := p.Pulls[0]
+		if r.Client != "skopeo" || r.Profile != "containers-image" || r.Rate != "20Mbit" || r.Decoder != "gzip-pgzip" || r.Reps != 1 ||
+			r.Model != "overlapped" || math.Abs(r.MedianS-measured) > 0.0015 || math.Abs(r.ModelS-overlapped) > 0.0015 || len(r.TimesS) != 1 {
+			t.Errorf("%s: row %+v, table %s", path, r, m[0])
+		}
+	}
+	html := filepath.Join(keep, "r.html")
+	if code, _, stderr := zbench(t, context.Background(), "report", "-o", html, "-assets", "none", filepath.Join(keep, "run")); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	if page, _ := os.ReadFile(html); !strings.Contains(string(page), `id="measured-pulls"`) {
+		t.Error("the report of the kept run has no section Measured pulls")
 	}
 }

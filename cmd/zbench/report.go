@@ -23,6 +23,10 @@ then the method and the environment. Before the tables comes the evidence
 for the image-spec discussion (what zbench evidence computes; -evidence=false
 leaves it out), at the bandwidths, prices and decoders of -bandwidth,
 -vcpu-hour, -egress-gb and -decoders, which it states with their source.
+Then, when present, "Measured pulls" (RUNDIR/pulls.json, which
+scripts/pull.sh writes with OUT set as OUT/run/pulls.json, or -pulls) and
+"Lazy-pull formats" (RUNDIR/lazy.json, from zbench lazy -o
+RUNDIR/lazy.json, or -lazy); the first RUNDIR holding the file is used.
 With several runs it labels each and compares every run with the first. The
 file needs nothing else to open: no script, no font or image from elsewhere.
 
@@ -34,6 +38,7 @@ Examples:
 
 	zbench report -o out/quick.html out/quick
 	zbench report -o cmp.html -labels 'go1.25,go1.26' out/go125 out/go126
+	zbench report -o out/lazy.html -lazy out/lazy.json -pulls out/pull/pulls.json out/ref
 	zbench report -o out/ref.html -vcpu-hour 0.02 -egress-gb 0.05 -bandwidth 1Gbit,25Gbit out/ref`
 
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,6 +50,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	withEvidence := fs.Bool("evidence", true, "add the evidence for the image-spec discussion (with RUNDIR/determinism.json when present)")
 	var ef evidenceFlags
 	registerEvidenceFlags(fs, &ef)
+	var xf extraFlags
+	registerExtraFlags(fs, &xf)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -98,10 +105,20 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return inputErr(err)
 	}
 	opts := plots.Options{Title: *title, Files: rel}
+	src := evidence.Sources{Lazy: xf.lazy, Pulls: xf.pulls}.Find(read)
 	if *withEvidence {
-		if opts.Evidence, err = evidence.FromRuns(read, "", params); err != nil {
+		if opts.Evidence, err = evidence.FromRunsWith(read, src, params); err != nil {
 			return inputErr(fmt.Errorf("computing the evidence: %w", err))
 		}
+		opts.Lazy, opts.Pulls = opts.Evidence.Lazy, opts.Evidence.MeasuredPulls
+	} else if opts.Lazy, opts.Pulls, err = src.Read(); err != nil {
+		return err
+	}
+	if opts.Lazy != nil {
+		opts.LazySource = src.Lazy
+	}
+	if opts.Pulls != nil {
+		opts.PullsSource = src.Pulls
 	}
 	rep, err := plots.Build(plots.Summarize(runs), opts)
 	if err != nil {

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"zbench/history"
+	"zbench/internal/fakerun"
 	"zbench/results"
 )
 
@@ -30,12 +37,14 @@ func script(t *testing.T, name string, env []string, args ...string) (int, strin
 	return 0, string(out)
 }
 
-// The nightly job end to end, twice on one store: a baseline, then a night
-// compared with it, reported and published. Three samples a cell cannot
-// reach p < 0.05, so the second night cannot regress by chance.
+// The nightly job end to end, three nights on one store: a baseline, then
+// a night compared with it, then a night measured in two shards (as CI
+// runs it) and joined; each reported, published, and the trend site
+// rebuilt. Three samples a cell cannot reach p < 0.05, so no night can
+// regress by chance.
 func TestNightlyScript(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds zbench and runs it twice (-short)")
+		t.Skip("builds zbench and runs it four times (-short)")
 	}
 	dir := t.TempDir()
 	env := []string{
@@ -44,15 +53,18 @@ func TestNightlyScript(t *testing.T) {
 		"ZBENCH_SOURCES=builtin", "ZBENCH_COUNT=3",
 		"ZBENCH_CODECS=gzip-std,zstd-klauspost", "ZBENCH_LEVELS=gzip-std=1 zstd-klauspost=fastest",
 	}
-	for night, want := range []string{"baseline", "good"} {
-		code, out := script(t, "nightly.sh", append(env, "ZBENCH_WORK="+filepath.Join(dir, "night", string(rune('a'+night)))))
+	night := func(n int, want string, extra ...string) {
+		t.Helper()
+		code, out := script(t, "nightly.sh", append(append(env, "ZBENCH_WORK="+filepath.Join(dir, "night", strconv.Itoa(n))), extra...))
 		if code != 0 {
-			t.Fatalf("night %d: exit %d\n%s", night+1, code, out)
+			t.Fatalf("night %d: exit %d\n%s", n, code, out)
 		}
-		if !strings.Contains(out, "nightly: "+want+"; published") {
-			t.Errorf("night %d: the job does not say %q:\n%s", night+1, want+"; published", out)
+		if !strings.Contains(out, want) {
+			t.Errorf("night %d: the job does not say %q:\n%s", n, want, out)
 		}
 	}
+	night(1, "nightly: baseline; published")
+	night(2, "nightly: good; published")
 	latest := filepath.Join(dir, "publish", "latest")
 	for _, f := range []string{"report.html", "compare.txt", "results.txt", "env.json"} {
 		if _, err := os.Stat(filepath.Join(latest, f)); err != nil {
@@ -63,9 +75,38 @@ func TestNightlyScript(t *testing.T) {
 	if !strings.Contains(string(cmp), "machine shift: MB/s") || !strings.Contains(string(cmp), "no regression") {
 		t.Errorf("the second night's comparison:\n%s", cmp)
 	}
+	// The third night in two shards, then joined.
+	var parts []string
+	for i := range 2 {
+		shard := fmt.Sprintf("%d/2", i)
+		night(10+i, "shard "+shard+" measured", "ZBENCH_SHARD="+shard)
+		parts = append(parts, filepath.Join(dir, "night", strconv.Itoa(10+i), "run"))
+	}
+	night(3, "nightly: good; published", "ZBENCH_PARTS="+strings.Join(parts, " "))
+
 	index, _ := os.ReadFile(filepath.Join(dir, "publish", "index.tsv"))
-	if n := strings.Count(string(index), "\n"); n != 2 {
-		t.Errorf("index.tsv has %d lines, want 2:\n%s", n, index)
+	if n := strings.Count(string(index), "\n"); n != 3 {
+		t.Errorf("index.tsv has %d lines, want 3:\n%s", n, index)
+	}
+	// The site lists the three nights, each with its report.
+	page, err := os.ReadFile(filepath.Join(dir, "publish", "site", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), `<tr id="night-`); n != 3 {
+		t.Errorf("the site's index lists %d nights, want 3", n)
+	}
+	reports := regexp.MustCompile(`href="(reports/[^"]+\.html)"`).FindAllStringSubmatch(string(page), -1)
+	if len(reports) != 3 {
+		t.Errorf("the site's index links %d reports, want 3", len(reports))
+	}
+	for _, r := range reports {
+		if _, err := os.Stat(filepath.Join(dir, "publish", "site", r[1])); err != nil {
+			t.Errorf("linked report: %v", err)
+		}
+	}
+	if !strings.Contains(string(page), ">baseline<") || strings.Count(string(page), ">good<") != 2 {
+		t.Errorf("the site's index does not show one baseline and two good nights")
 	}
 }
 
@@ -181,7 +222,163 @@ func TestWorkflowHardened(t *testing.T) {
 	if !regexp.MustCompile(`uses: actions/checkout@[0-9a-f]{40}.*\n\s+with:\n\s+persist-credentials: false`).MatchString(text) {
 		t.Errorf("checkout keeps its token (want persist-credentials: false)")
 	}
-	if !regexp.MustCompile(`(?m)^permissions: \{\}`).MatchString(text) || regexp.MustCompile(`:\s*write`).MatchString(text) {
-		t.Errorf("permissions: want none by default and nothing that writes")
+	if !regexp.MustCompile(`(?m)^permissions: \{\}`).MatchString(text) {
+		t.Errorf("permissions: want none by default")
+	}
+	// Only the job that pushes the history writes contents, and only the
+	// Pages job deploys.
+	for _, m := range regexp.MustCompile(`(?m)^\s*([a-z-]+):\s*write`).FindAllStringSubmatch(text, -1) {
+		if m[1] != "contents" && m[1] != "pages" && m[1] != "id-token" {
+			t.Errorf("permission %s: write, want none beyond contents (history push), pages and id-token (deploy)", m[1])
+		}
+	}
+	if n := len(regexp.MustCompile(`(?m)^\s*contents:\s*write`).FindAllString(text, -1)); n > 1 {
+		t.Errorf("%d jobs write contents, want only the one that pushes the history", n)
+	}
+}
+
+// scripts/history-branch.sh keeps the store in a git branch: three jobs
+// check the branch out; two add a night each at the same time, one on
+// another architecture starting in the same second; the second push is
+// refused, merged and pushed again. A fresh checkout holds every night.
+func TestHistoryBranch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zbench and runs git (-short)")
+	}
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+	dir := t.TempDir()
+	zb := filepath.Join(dir, "zbench")
+	if out, err := exec.Command("go", "build", "-o", zb, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	remote := filepath.Join(dir, "remote.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	env := []string{"HISTORY_URL=" + remote, "ZBENCH=" + zb, "HISTORY_TRIES=3", "GIT_CONFIG_GLOBAL=/dev/null", "HISTORY_TOKEN=not-a-token"}
+	branch := func(args ...string) string {
+		t.Helper()
+		code, out := script(t, "history-branch.sh", env, args...)
+		if code != 0 {
+			t.Fatalf("history-branch.sh %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		return out
+	}
+	addNight := func(work string, day int, arch string) string {
+		t.Helper()
+		env := fakerun.Env(time.Date(2026, 1, 1+day, 3, 0, 0, 0, time.UTC))
+		env.GOARCH = arch
+		run := fakerun.Write(t, filepath.Join(dir, "runs", fmt.Sprint(day, arch)), env, fakerun.Matrix("go"), fakerun.Options{})
+		st, err := history.Open(filepath.Join(work, "history"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := st.Add(run, history.AddOptions{Status: history.Good})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(st.Path(e), "report.html"), []byte("report"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return e.Name
+	}
+	a := filepath.Join(dir, "a")
+	if out := branch("checkout", a); !strings.Contains(out, "does not exist yet") {
+		t.Errorf("first checkout: %s", out)
+	}
+	first := addNight(a, 0, "amd64")
+	branch("push", a)
+	b, c := filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	branch("checkout", b)
+	branch("checkout", c)
+	second := addNight(b, 1, "amd64")
+	third := addNight(c, 1, "arm64")
+	if second != third {
+		t.Fatalf("the test wants colliding night names, got %s and %s", second, third)
+	}
+	branch("push", b)
+	if out := branch("push", c); !strings.Contains(out, "refused: merging") || !strings.Contains(out, "1 run(s) merged") {
+		t.Errorf("the concurrent push did not merge:\n%s", out)
+	}
+	if out := branch("push", c); !strings.Contains(out, "nothing to push") {
+		t.Errorf("pushing again: %s", out)
+	}
+	d := filepath.Join(dir, "d")
+	branch("checkout", d)
+	st, err := history.Open(filepath.Join(d, "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range st.Entries() {
+		names = append(names, e.Name)
+		for _, f := range []string{"samples.jsonl", "report.html"} {
+			if _, err := os.Stat(filepath.Join(st.Path(e), f)); err != nil {
+				t.Errorf("night %s: %v", e.Name, err)
+			}
+		}
+	}
+	want := []string{first, second, second + "-2"}
+	if !slices.Equal(names, want) {
+		t.Errorf("the branch holds nights %v, want %v", names, want)
+	}
+	if len(st.Machines()) != 2 {
+		t.Errorf("machines %v, want amd64 and arm64", st.Machines())
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(c, ".git", "config")); strings.Contains(string(cfg), "extraheader") {
+		t.Error("the token's header was written to .git/config")
+	}
+}
+
+// scripts/power.sh in both modes at small scale: a slowdown of 400% (five
+// times the time) is caught in every injected cell and in every cell of the
+// really slowed codec, whatever the machine's noise; the trials and the
+// summary are written.
+func TestPowerScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zbench twice and runs it three times (-short)")
+	}
+	dir := t.TempDir()
+	layer := filepath.Join("..", "shared", "corpus", "layers", "alpine-3.20.3-x86_64-minirootfs.tar.gz")
+	if _, err := os.Stat(filepath.Join("..", "..", layer)); err != nil {
+		t.Logf("%s is absent: measuring builtin", layer)
+		layer = "builtin"
+	}
+	code, out := script(t, "power.sh", []string{"POWER_RUNS=2", "POWER_OUT=" + dir, "POWER_MODE=both",
+		"POWER_EFFECTS=4", "POWER_CODECS=gzip-std", "POWER_VARIANTS=;-drift off"},
+		"--", "-codecs", "gzip-std,zstd-klauspost", "-levels", "gzip-std=1 zstd-klauspost=fastest", "-count", "5", layer)
+	if code != 0 && code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5 codec cells: decode-original, and an encode and a decode per codec.
+	for _, want := range []string{
+		"compare flags: (defaults)", "compare flags: -drift off",
+		"inject  0%        2       -                          ", // nothing slowed: the A/A of the two runs
+		"inject  400%      10      10 of 10 (100.0%)",
+		"codec   400%      1       3 of 3 (100.0%)", // gzip-std decodes the blob and its output, and encodes
+		"(first flag set)",
+	} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	trials, err := os.ReadFile(filepath.Join(dir, "trials.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per flag set: 2 A/A, 2 × 5 injected, 1 slowed codec; and a header.
+	if n := strings.Count(string(trials), "\n"); n != 1+2*(2+10+1) {
+		t.Errorf("trials.tsv has %d lines, want %d:\n%s", n, 1+2*(2+10+1), trials)
+	}
+	if code, out := script(t, "power.sh", []string{"POWER_MODE=bogus", "POWER_OUT=" + dir}); code != 2 {
+		t.Errorf("POWER_MODE=bogus: exit %d, want 2\n%s", code, out)
 	}
 }

@@ -75,6 +75,17 @@ type Options struct {
 	Seed  uint64  // seeds the noise
 	// Digest and DiffID of every layer (default Digest("ab"), Digest("cd")).
 	Digest, DiffID string
+	// Rounds, when more than 1, spreads each cell's samples over that many
+	// rounds as zbench run does (sample i of n in round i·Rounds/n) and
+	// records each sample's round.
+	Rounds int
+	// Speed, when set, is the machine's speed when the cell at index cell
+	// (of the cells given) was measured in round: its samples of that round
+	// take 1/Speed(round, cell) times as long.
+	Speed func(round, cell int) float64
+	// NoRound leaves Record.Round unset, as runs written before rounds
+	// were recorded.
+	NoRound bool
 }
 
 // Records returns the samples of cells: sample i of a cell takes
@@ -95,7 +106,7 @@ func Records(cells []Cell, o Options) [][]results.Record {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	var out [][]results.Record
-	for _, c := range cells {
+	for ci, c := range cells {
 		proto := results.Record{Op: c.Key.Op, Layer: c.Key.Layer, Codec: c.Key.Codec, From: c.Key.From, Level: c.Key.Level,
 			Threads: c.Key.Threads, LayerDigest: o.Digest, DiffID: o.DiffID,
 			RawBytes: RawBytes, CompressedBytes: c.Comp, AllocBytes: c.Alloc, Allocs: c.Alloc / 1000, Verified: true}
@@ -108,7 +119,17 @@ func Records(cells []Cell, o Options) [][]results.Record {
 		for i := range o.Count {
 			r := proto
 			r.Sample, r.Iters = i, 1
+			round := 0
+			if o.Rounds > 1 {
+				round = i * o.Rounds / o.Count
+			}
+			if !o.NoRound {
+				r.Round = round
+			}
 			sec := RawBytes / (c.MBps * 1e6) * (1 + o.Noise*(2*rng.Float64()-1))
+			if o.Speed != nil {
+				sec /= o.Speed(round, ci)
+			}
 			r.WallNS = int64(sec * 1e9)
 			r.CPUNS = int64(sec * 1.02 * 1e9)
 			recs = append(recs, r)

@@ -18,10 +18,10 @@ import (
 //	0  internal/atomicfile, throttle,      import nothing of zbench
 //	   flock, safetext
 //	1  corpus, results, internal/fakerun,  the layers' sources; the run format;
-//	   lazy/chunked                        eStargz and zstd:chunked layouts
+//	   lazy/chunked, lazy/lazydoc          eStargz and zstd:chunked layouts and analyses
 //	2  bench/...                           measuring: codecs, runner, determinism
-//	3  compare, evidence, history, plots,  reading runs: analyses and figures
-//	   lazy
+//	3  compare, evidence, history, plots,  reading runs: analyses and figures;
+//	   lazy, site                          the trend site (history + plots)
 //	4  cmd/..., scripts/...,               flags, wiring and output; script helpers
 //	   internal/layertar
 var layers = []struct {
@@ -29,9 +29,9 @@ var layers = []struct {
 	prefixes []string
 }{
 	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle", "zbench/internal/flock", "zbench/internal/safetext"}},
-	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked"}},
+	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked", "zbench/lazy/lazydoc"}},
 	{2, []string{"zbench/bench"}},
-	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy"}},
+	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy", "zbench/site"}},
 	{4, []string{"zbench/cmd", "zbench/scripts", "zbench/internal/layertar"}},
 }
 
@@ -39,15 +39,17 @@ var layers = []struct {
 // two bottom packages know nothing of each other, and what reads runs
 // brings neither cgo codecs nor (but for plots) the plotting libraries.
 var forbidden = map[string][]string{
-	"zbench/results":  {"zbench/corpus", "github.com/DataDog/", "gonum.org/"},
-	"zbench/corpus":   {"zbench/results"},
-	"zbench/evidence": {"zbench/plots", "zbench/compare", "github.com/DataDog/", "gonum.org/"},
-	"zbench/compare":  {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
-	"zbench/history":  {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
-	"zbench/plots":    {"github.com/DataDog/"},
-	"zbench/bench":    {"gonum.org/"},
-	"zbench/bench/":   {"gonum.org/"},
-	"zbench/corpus/":  {"gonum.org/"},
+	"zbench/results":      {"zbench/corpus", "github.com/DataDog/", "gonum.org/"},
+	"zbench/lazy/lazydoc": {"zbench/", "github.com/", "gonum.org/"},
+	"zbench/corpus":       {"zbench/results"},
+	"zbench/evidence":     {"zbench/plots", "zbench/compare", "github.com/DataDog/", "gonum.org/"},
+	"zbench/compare":      {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
+	"zbench/history":      {"zbench/plots", "github.com/DataDog/", "gonum.org/"},
+	"zbench/plots":        {"github.com/DataDog/"},
+	"zbench/site":         {"github.com/DataDog/"},
+	"zbench/bench":        {"gonum.org/"},
+	"zbench/bench/":       {"gonum.org/"},
+	"zbench/corpus/":      {"gonum.org/"},
 }
 
 func rank(pkg string) int {

@@ -1,0 +1,80 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// PullsFile is the name scripts/pull.sh gives its measured pulls in the run
+// directory it keeps (OUT/run/pulls.json, also OUT/pulls.json): zbench
+// report and zbench evidence find it there, as they find determinism.json.
+const PullsFile = "pulls.json"
+
+// Pulls are pulls of one image measured through real clients behind a
+// bandwidth-limiting proxy, each beside zbench's model of the same client,
+// layers and rate (scripts/pull.sh).
+type Pulls struct {
+	// Layers are the layer blobs the image is made of, by file name;
+	// GzipBytes their total size as pushed (gzip, as published).
+	Layers    []string `json:"layers"`
+	GzipBytes int64    `json:"gzip_bytes"`
+	// Count is zbench run's -count for the model's decode cells.
+	Count int        `json:"count,omitempty"`
+	Pulls []PullTime `json:"pulls"`
+}
+
+// PullTime is one client at one rate: the median wall time of Reps pulls
+// into an empty destination, and the model's.
+type PullTime struct {
+	Client  string `json:"client"`  // skopeo, podman, ctr
+	Profile string `json:"profile"` // zbench's client profile: containers-image, containerd...
+	// Rate is the proxy's rate ("100Mbit"), or "none" for a pull straight
+	// from the registry (the model is then decode alone).
+	Rate    string    `json:"rate"`
+	Decoder string    `json:"decoder"` // the gzip decoder the model used
+	Reps    int       `json:"reps"`
+	TimesS  []float64 `json:"times_s,omitempty"`
+	MedianS float64   `json:"median_s"`
+	// OverlappedS and SequentialS are the model's two shapes (download and
+	// decode overlapped or one after the other); Model names the one the
+	// client does, ModelS is its time.
+	OverlappedS float64 `json:"overlapped_s"`
+	SequentialS float64 `json:"sequential_s"`
+	Model       string  `json:"model"`
+	ModelS      float64 `json:"model_s"`
+}
+
+// MissPct is how far the measured median is from the model, in percent of
+// the model: positive when the pull is slower than modelled.
+func (p PullTime) MissPct() float64 {
+	if p.ModelS <= 0 {
+		return 0
+	}
+	return (p.MedianS/p.ModelS - 1) * 100
+}
+
+// ReadPulls reads a file written by scripts/pull.sh: the one reader of
+// measured pulls.
+func ReadPulls(path string) (*Pulls, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading measured pulls: %w", err)
+	}
+	var p Pulls
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("reading measured pulls %s: %w", path, err)
+	}
+	if len(p.Pulls) == 0 {
+		return nil, fmt.Errorf("reading measured pulls %s: no pulls", path)
+	}
+	for i, t := range p.Pulls {
+		if t.Client == "" || t.Rate == "" || t.MedianS <= 0 || t.ModelS <= 0 {
+			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s) lacks its client, rate, median or model time", path, i+1, t.Client, t.Rate)
+		}
+		if t.Model != "overlapped" && t.Model != "sequential" {
+			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s): model %q, want overlapped or sequential", path, i+1, t.Client, t.Rate, t.Model)
+		}
+	}
+	return &p, nil
+}
