@@ -69,13 +69,15 @@ const DefaultWrite = 32 << 10
 // A CellKey is the identity of a cell: every sample of one cell has the same
 // key, and a finished run holds each key once.
 type CellKey struct {
-	Op      string
-	Layer   string
-	Codec   string
-	From    string
-	Level   string
-	API     string // "" (streaming) or APIBuffer
-	Write   int    // write size when not DefaultWrite, else 0
+	Op    string
+	Layer string
+	Codec string
+	From  string
+	Level string
+	// API and Write are left out of JSON when empty (a key marshalled in
+	// compare's JSON reads as before they were added).
+	API     string `json:",omitempty"` // "" (streaming) or APIBuffer
+	Write   int    `json:",omitempty"` // write size when not DefaultWrite, else 0
 	Threads int
 }
 
