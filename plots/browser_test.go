@@ -2,87 +2,14 @@ package plots
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"html"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"zbench/internal/browsertest"
 )
-
-// chromiumFlags run Chromium headless, isolated, and without reaching out
-// to the network on its own.
-var chromiumFlags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"}
-
-// findChromium returns Debian's chromium (or ZBENCH_CHROMIUM). Without it
-// the test is skipped, unless CI=true: CI installs it (scripts/test.sh),
-// so there its absence is a failure.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ZBENCH_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found: the browser test needs Debian's chromium (apt-get install chromium; scripts/test.sh installs it) or ZBENCH_CHROMIUM"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// artifactDir is where the browser test keeps its screenshots and the
-// report it loaded: $ZBENCH_ARTIFACTS, or out/test-artifacts at the root
-// of the module.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("ZBENCH_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "out", "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// chromium runs the browser on a file with args and returns its stdout
-// and stderr.
-func chromium(bin, file string, args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	profile, err := os.MkdirTemp("", "zbench-chromium-")
-	if err != nil {
-		return "", "", err
-	}
-	defer os.RemoveAll(profile)
-	all := append(append(append([]string{}, chromiumFlags...), "--user-data-dir="+profile), args...)
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		return "", "", err
-	}
-	cmd := exec.CommandContext(ctx, bin, append(all, "file://"+filepath.ToSlash(abs))...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	if err := cmd.Run(); err != nil {
-		return out.String(), errb.String(), fmt.Errorf("%s: %w\n%s", cmd, err, errb.String())
-	}
-	return out.String(), errb.String(), nil
-}
 
 // probe runs in an instrumented copy of the report: it records errors,
 // blocked requests and Content-Security-Policy violations as they happen,
@@ -111,35 +38,6 @@ const probe = `(function () {
   });
 })();`
 
-// instrument returns the report with the probe as its first script, and
-// its Content-Security-Policy allowing that one script (by hash) and
-// nothing more.
-func instrument(t *testing.T, page []byte) []byte {
-	t.Helper()
-	sum := sha256.Sum256([]byte(probe))
-	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-	csp := []byte(`content="default-src 'none';`)
-	if !bytes.Contains(page, csp) {
-		t.Fatal("the report has no Content-Security-Policy to extend")
-	}
-	page = bytes.Replace(page, csp, []byte(`content="default-src 'none'; script-src `+hash+`;`), 1)
-	i := bytes.Index(page, []byte("<title>"))
-	if i < 0 {
-		t.Fatal("no <title> in the report")
-	}
-	return insertBytes(page, i, []byte("<script>"+probe+"</script>\n"))
-}
-
-func insertBytes(b []byte, i int, ins []byte) []byte {
-	out := append([]byte{}, b[:i]...)
-	out = append(out, ins...)
-	return append(out, b[i:]...)
-}
-
-// consoleLine is how Chromium logs a page's console messages, CSP
-// violations and failed loads included, with --enable-logging=stderr.
-var consoleLine = regexp.MustCompile(`(?m)^.*:CONSOLE[:(].*$`)
-
 // TestReportInBrowser loads a report (two runs, with a layer named like a
 // script, the evidence with digests across versions, and the sections of a
 // lazy-pull analysis and of measured pulls) in headless Chromium: no
@@ -151,7 +49,7 @@ func TestReportInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test: skipped with -short")
 	}
-	bin := findChromium(t)
+	bin := browsertest.Find(t)
 	dirs := synthDirs(t, true)
 	runs, err := LoadRuns(dirs, nil)
 	if err != nil {
@@ -167,18 +65,17 @@ func TestReportInBrowser(t *testing.T) {
 	if err := rep.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
 	}
-	arts := artifactDir(t)
+	arts := browsertest.ArtifactDir(t)
 	page := filepath.Join(arts, "browser-report.html")
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
 	probed := filepath.Join(arts, "browser-report-probed.html")
-	if err := os.WriteFile(probed, instrument(t, buf.Bytes()), 0o644); err != nil {
+	if err := os.WriteFile(probed, browsertest.Instrument(t, buf.Bytes(), probe), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(arts, "browser-report.png")
-	os.Remove(shot)
 
 	// Two browsers at once: the report as written, for a screenshot and
 	// its console; and an instrumented copy on a narrow window (500 px is
@@ -190,10 +87,9 @@ func TestReportInBrowser(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, shotLog, shotRunErr = chromium(bin, page, "--enable-logging=stderr", "--v=0", "--window-size=1280,2000",
-			"--screenshot="+mustAbs(t, shot))
+		shotLog, shotRunErr = browsertest.Screenshot(bin, page, shot, "1280,2000")
 	}()
-	dom, stderr, err := chromium(bin, probed, "--enable-logging=stderr", "--v=0", "--window-size=500,900", "--dump-dom")
+	dom, stderr, err := browsertest.DumpDOM(bin, probed, "500,900")
 	wg.Wait()
 	if shotRunErr != nil {
 		t.Fatal(shotRunErr)
@@ -201,20 +97,12 @@ func TestReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range consoleLine.FindAllString(shotLog, -1) {
+	for _, line := range browsertest.Console(shotLog) {
 		t.Errorf("browser console: %s", line)
 	}
-	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
-		t.Errorf("no screenshot at %s: %v", shot, err)
-	} else {
-		t.Logf("screenshot: %s", shot)
-	}
-	for _, line := range consoleLine.FindAllString(stderr, -1) {
+	browsertest.CheckScreenshot(t, shot)
+	for _, line := range browsertest.Console(stderr) {
 		t.Errorf("browser console (instrumented page): %s", line)
-	}
-	m := regexp.MustCompile(`<pre id="zbench-probe">([^<]*)</pre>`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatalf("the probe left no result in the page; stderr:\n%s", stderr)
 	}
 	var r struct {
 		Errors  []string
@@ -227,8 +115,8 @@ func TestReportInBrowser(t *testing.T) {
 		}
 		InnerWidth, ScrollWidth float64
 	}
-	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &r); err != nil {
-		t.Fatalf("probe result %q: %v", m[1], err)
+	if err := browsertest.DecodeProbe(dom, &r); err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr)
 	}
 	for _, e := range r.Errors {
 		t.Errorf("page error: %s", e)
@@ -258,13 +146,4 @@ func TestReportInBrowser(t *testing.T) {
 	if strings.Contains(dom, "<script>alert(1)</script>") {
 		t.Error("the layer named <script>alert(1)</script> became an element")
 	}
-}
-
-func mustAbs(t *testing.T, p string) string {
-	t.Helper()
-	a, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }

@@ -1,84 +1,15 @@
 package site
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"html"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
+	"zbench/internal/browsertest"
 	"zbench/plots"
 )
-
-// The helpers follow plots/browser_test.go: Debian's chromium, headless,
-// offline, its console on stderr.
-
-var chromiumFlags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"}
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ZBENCH_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found: the browser test needs Debian's chromium (apt-get install chromium; scripts/test.sh installs it) or ZBENCH_CHROMIUM"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("ZBENCH_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "out", "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func chromium(bin, file string, args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	profile, err := os.MkdirTemp("", "zbench-chromium-")
-	if err != nil {
-		return "", "", err
-	}
-	defer os.RemoveAll(profile)
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		return "", "", err
-	}
-	all := append(append(append([]string{}, chromiumFlags...), "--user-data-dir="+profile), args...)
-	cmd := exec.CommandContext(ctx, bin, append(all, "file://"+filepath.ToSlash(abs))...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	if err := cmd.Run(); err != nil {
-		return out.String(), errb.String(), fmt.Errorf("%s: %w\n%s", cmd, err, errb.String())
-	}
-	return out.String(), errb.String(), nil
-}
-
-var consoleLine = regexp.MustCompile(`(?m)^.*:CONSOLE[:(].*$`)
 
 // probe records errors and, after load, every chart's drawn size, the
 // vertical lines drawn in the colour of a worse step (their height against
@@ -111,22 +42,6 @@ const probe = `(function () {
   });
 })();`
 
-func instrument(t *testing.T, page []byte, script string) []byte {
-	t.Helper()
-	sum := sha256.Sum256([]byte(script))
-	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-	csp := []byte(`content="default-src 'none';`)
-	if !bytes.Contains(page, csp) {
-		t.Fatal("the page has no Content-Security-Policy to extend")
-	}
-	page = bytes.Replace(page, csp, []byte(`content="default-src 'none'; script-src `+hash+`;`), 1)
-	i := bytes.Index(page, []byte("<title>"))
-	if i < 0 {
-		t.Fatal("no <title> in the page")
-	}
-	return append(append(append([]byte{}, page[:i]...), "<script>"+script+"</script>\n"...), page[i:]...)
-}
-
 type probeResult struct {
 	Errors []string
 	Charts []struct {
@@ -153,38 +68,28 @@ func load(t *testing.T, bin, page, shot string) probeResult {
 	c := plots.TrendWorseColor
 	script := strings.Replace(probe, "WORSE", fmt.Sprintf("'rgb(%d, %d, %d)'", c.R, c.G, c.B), 1)
 	probed := strings.TrimSuffix(page, ".html") + "-probed.html"
-	if err := os.WriteFile(probed, instrument(t, b, script), 0o644); err != nil {
+	if err := os.WriteFile(probed, browsertest.Instrument(t, b, script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	defer os.Remove(probed)
-	absShot, _ := filepath.Abs(shot)
-	os.Remove(absShot)
-	_, log, err := chromium(bin, page, "--enable-logging=stderr", "--v=0", "--window-size=1280,1600", "--screenshot="+absShot)
+	log, err := browsertest.Screenshot(bin, page, shot, "1280,1600")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range consoleLine.FindAllString(log, -1) {
+	for _, line := range browsertest.Console(log) {
 		t.Errorf("%s: browser console: %s", filepath.Base(page), line)
 	}
-	if st, err := os.Stat(absShot); err != nil || st.Size() < 10_000 {
-		t.Errorf("no screenshot at %s: %v", absShot, err)
-	} else {
-		t.Logf("screenshot: %s", absShot)
-	}
-	dom, stderr, err := chromium(bin, probed, "--enable-logging=stderr", "--v=0", "--window-size=1280,1600", "--dump-dom")
+	browsertest.CheckScreenshot(t, shot)
+	dom, stderr, err := browsertest.DumpDOM(bin, probed, "1280,1600")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range consoleLine.FindAllString(stderr, -1) {
+	for _, line := range browsertest.Console(stderr) {
 		t.Errorf("%s (instrumented): browser console: %s", filepath.Base(page), line)
 	}
-	m := regexp.MustCompile(`<pre id="zbench-probe">([^<]*)</pre>`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatalf("the probe left no result in %s; stderr:\n%s", page, stderr)
-	}
 	var r probeResult
-	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &r); err != nil {
-		t.Fatalf("probe result %q: %v", m[1], err)
+	if err := browsertest.DecodeProbe(dom, &r); err != nil {
+		t.Fatalf("%s: %v; stderr:\n%s", page, err, stderr)
 	}
 	for _, e := range r.Errors {
 		t.Errorf("%s: page error: %s", filepath.Base(page), e)
@@ -208,9 +113,9 @@ func TestSiteInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test: skipped with -short")
 	}
-	bin := findChromium(t)
+	bin := browsertest.Find(t)
 	s := buildSynth(t)
-	out := filepath.Join(artifactDir(t), "site")
+	out := filepath.Join(browsertest.ArtifactDir(t), "site")
 	os.RemoveAll(out)
 	site, err := Write(s.st, out, Options{})
 	if err != nil {
@@ -223,7 +128,7 @@ func TestSiteInBrowser(t *testing.T) {
 			cell = c
 		}
 	}
-	arts := artifactDir(t)
+	arts := browsertest.ArtifactDir(t)
 	r := load(t, bin, filepath.Join(out, amd.Slug, cell.Slug+".html"), filepath.Join(arts, "site-cell.png"))
 	if len(r.Charts) != len(cell.Series) {
 		t.Fatalf("%d charts on the cell page, want %d", len(r.Charts), len(cell.Series))

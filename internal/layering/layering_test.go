@@ -16,7 +16,7 @@ import (
 // packages of its own layer or below, never above: the arrows point down.
 //
 //	0  internal/atomicfile, throttle,      import nothing of zbench
-//	   flock, safetext
+//	   flock, safetext, browsertest        (browsertest: for _test.go files only)
 //	1  corpus, results, internal/fakerun,  the layers' sources; the run format;
 //	   lazy/chunked, lazy/lazydoc          eStargz and zstd:chunked layouts and analyses
 //	2  bench/...                           measuring: codecs, runner, determinism
@@ -28,7 +28,7 @@ var layers = []struct {
 	rank     int
 	prefixes []string
 }{
-	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle", "zbench/internal/flock", "zbench/internal/safetext"}},
+	{0, []string{"zbench/internal/atomicfile", "zbench/internal/throttle", "zbench/internal/flock", "zbench/internal/safetext", "zbench/internal/browsertest"}},
 	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked", "zbench/lazy/lazydoc"}},
 	{2, []string{"zbench/bench"}},
 	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy", "zbench/site"}},
@@ -51,6 +51,10 @@ var forbidden = map[string][]string{
 	"zbench/bench/":       {"gonum.org/"},
 	"zbench/corpus/":      {"gonum.org/"},
 }
+
+// testOnly is imported only by _test.go files (go list's Imports, which
+// the test reads, leave those out).
+const testOnly = "zbench/internal/browsertest"
 
 func rank(pkg string) int {
 	for _, l := range layers {
@@ -111,6 +115,9 @@ func TestImportDirection(t *testing.T) {
 		for _, imp := range p.Imports {
 			if !strings.HasPrefix(imp, "zbench/") {
 				continue
+			}
+			if imp == testOnly {
+				t.Errorf("%s imports %s outside its _test.go files", p.ImportPath, imp)
 			}
 			if ri := rank(imp); ri > r {
 				t.Errorf("%s (layer %d) imports %s (layer %d): arrows point down", p.ImportPath, r, imp, ri)
