@@ -46,6 +46,47 @@ type Codec interface {
 	NewReader(r io.Reader) (io.ReadCloser, error)
 }
 
+// A BufferCodec is a Codec whose library also has a whole-buffer API: one
+// call compresses a whole input held in memory, with its size known, into a
+// destination the caller provides, and one call decompresses. The runner
+// measures it as a labelled variant of the codec (results.APIBuffer), beside
+// the streaming writer and reader, to show the library's ceiling. The output
+// of either API is a valid stream that every decoder of the format reads.
+type BufferCodec interface {
+	Codec
+	// NewBufferEncoder returns an encoder at level l, made once and used
+	// for many inputs, as the library recommends (it keeps its state, such
+	// as libzstd's context, between calls). The caller closes it.
+	NewBufferEncoder(l Level) (BufferEncoder, error)
+	// NewBufferDecoder returns a decoder, likewise reused and closed.
+	NewBufferDecoder() (BufferDecoder, error)
+	// EncodeBound is the largest output the buffer encoder writes for n
+	// bytes of input: a destination of that capacity is never reallocated.
+	EncodeBound(n int) int
+}
+
+// A BufferEncoder compresses a whole input in one call.
+type BufferEncoder interface {
+	// EncodeAll compresses src into dst[:0] and returns the output, which
+	// uses dst's memory when its capacity is large enough.
+	EncodeAll(dst, src []byte) ([]byte, error)
+	Close() error
+}
+
+// A BufferDecoder decompresses a whole stream in one call.
+type BufferDecoder interface {
+	// DecodeAll decompresses src into dst[:0] and returns the output,
+	// which uses dst's memory when its capacity is large enough.
+	DecodeAll(dst, src []byte) ([]byte, error)
+	Close() error
+}
+
+// HasBuffer reports whether c has a whole-buffer API.
+func HasBuffer(c Codec) bool {
+	_, ok := c.(BufferCodec)
+	return ok
+}
+
 // LevelByName returns c's level called name.
 func LevelByName(c Codec, name string) (Level, error) {
 	for _, l := range c.Levels() {

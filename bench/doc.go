@@ -11,18 +11,28 @@
 //     published.
 //  3. For each encoder Setting of the Plan, in order:
 //     a. encode: timed passes, each making a new writer as a registry or
-//     builder does per layer and writing into one buffer (emptied first),
-//     must write the same number of bytes every time; on the first round
-//     the warm-up pass's output must decode (with the same codec, outside
-//     the clock) to the layer's diffID;
+//     builder does per layer, feeding it the tar in writes of
+//     Plan.WriteSize (32 KiB, results.DefaultWrite: what io.Copy writes)
+//     and writing into one buffer (emptied first), must write the same
+//     number of bytes every time; on the first round the first pass's
+//     output must decode (with the same codec, outside the clock) to the
+//     layer's diffID;
 //     b. decode: every decoder of the format decodes the last pass's output,
 //     timed; on the first round, once more outside the clock into
 //     sha256, which must equal the diffID. This is the interop matrix.
 //     The output is dropped before the next setting, so a run holds the
 //     blob, the raw tar and one encoded output at a time.
 //
-// A cell is warmed up by one pass on the first round, then timed in samples:
-// each sample is as many whole passes as last Options.MinSample. Each round
+// A Setting with API results.APIBuffer measures the codec's whole-buffer
+// API instead ([BufferCodec]): an encoder made once per visit encodes the
+// whole tar per pass into a destination allocated once, its output is
+// checked with the codec's streaming reader, and the whole-buffer decoders
+// of Plan.BufferDecoders decode it into a destination of the tar's size.
+// Its cells carry api=buffer.
+//
+// A cell is warmed up by one pass on the first round (timed and kept as its
+// first sample when it lasts Options.FirstSample or more), then timed in
+// samples: each sample is as many whole passes as last Options.MinSample. Each round
 // takes its share of Options.Count samples and Options.MinTime (at least one
 // sample), and by the last round a cell has at least Count samples and
 // MinTime in all. Rounds spread each cell's samples over the whole time its

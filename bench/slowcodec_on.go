@@ -19,7 +19,8 @@ import (
 // decoder of a decode cell), it spins the CPU for that fraction of the
 // pass's own duration. So the codec is really slower, as a regression in
 // it would be, and the machine's noise acts on the slowed passes as on the
-// others. The warm-up pass is not slowed.
+// others. The first pass is slowed too, as -first-sample may keep it as
+// the first sample.
 var slowBy = parseSlow(os.Getenv("ZBENCH_SLOWCODEC"))
 
 func parseSlow(s string) map[string]float64 {

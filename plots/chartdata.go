@@ -47,7 +47,7 @@ func (d *Data) Tradeoff(layer string) TradeoffData {
 		if layer == "" {
 			for _, a := range r.Corpus {
 				if a.Op == results.OpEncode {
-					pts = append(pts, TradeoffPoint{Run: r.Label, Series: results.CodecLabel(a.Codec, a.Threads),
+					pts = append(pts, TradeoffPoint{Run: r.Label, Series: results.CodecLabel(a.Codec, a.API, a.Threads),
 						Level: a.Level, Ratio: a.Ratio(), MBps: a.MBps, Pareto: a.Pareto})
 				}
 			}
@@ -59,7 +59,7 @@ func (d *Data) Tradeoff(layer string) TradeoffData {
 		} else {
 			for _, c := range r.Cells {
 				if c.Op == results.OpEncode && c.Layer == layer && !c.Failed() {
-					pts = append(pts, TradeoffPoint{Run: r.Label, Series: results.CodecLabel(c.Codec, c.Threads),
+					pts = append(pts, TradeoffPoint{Run: r.Label, Series: results.CodecLabel(c.Codec, c.API, c.Threads),
 						Level: c.Level, Ratio: c.Ratio(), MBps: c.MBps})
 				}
 			}
@@ -124,7 +124,7 @@ func (d *Data) Decode(format string) DecodeData {
 			if a.Op == results.OpDecode {
 				src = a.From + " " + a.Level
 			}
-			dd.Rows = append(dd.Rows, DecodeRow{Run: r.Label, Decoder: results.CodecLabel(a.Codec, a.Threads), Source: src,
+			dd.Rows = append(dd.Rows, DecodeRow{Run: r.Label, Decoder: results.CodecLabel(a.Codec, a.API, a.Threads), Source: src,
 				MBps: a.MBps, CPU: a.CPU})
 		}
 		if m := r.Memcpy(); m != nil && len(dd.Rows) > 0 {
@@ -250,7 +250,7 @@ func (d *Data) CPU(op string) CPUData {
 			if _, ok := rows[a.Setting]; !ok {
 				keys = append(keys, a.Setting)
 			}
-			rows[a.Setting] = append(rows[a.Setting], CPURow{Run: r.Label, Series: results.CodecLabel(a.Codec, a.Threads),
+			rows[a.Setting] = append(rows[a.Setting], CPURow{Run: r.Label, Series: results.CodecLabel(a.Codec, a.API, a.Threads),
 				Label: a.Setting.String(), CPU: a.CPU})
 		}
 	}
@@ -269,9 +269,9 @@ func compareSettings(a, b Setting) int {
 		return s.From + " " + s.Level
 	}
 	if a.Op == results.OpEncode && b.Op == results.OpEncode {
-		return cmp.Or(compareSeries(results.CodecLabel(a.Codec, a.Threads), results.CodecLabel(b.Codec, b.Threads)), compareLevels(a.Level, b.Level))
+		return cmp.Or(compareSeries(results.CodecLabel(a.Codec, a.API, a.Threads), results.CodecLabel(b.Codec, b.API, b.Threads)), compareLevels(a.Level, b.Level))
 	}
-	return cmp.Or(compareSeries(results.CodecLabel(a.Codec, a.Threads), results.CodecLabel(b.Codec, b.Threads)), compareSources(src(a), src(b)))
+	return cmp.Or(compareSeries(results.CodecLabel(a.Codec, a.API, a.Threads), results.CodecLabel(b.Codec, b.API, b.Threads)), compareSources(src(a), src(b)))
 }
 
 // A LevelPoint is one encoder setting on the charts against level.
@@ -320,7 +320,7 @@ func (d *Data) Levels() LevelData {
 				ld.Unplaced = append(ld.Unplaced, r.Label+": "+a.Setting.String())
 				continue
 			}
-			pts = append(pts, LevelPoint{Run: r.Label, Series: results.CodecLabel(a.Codec, a.Threads), Level: a.Level, X: x,
+			pts = append(pts, LevelPoint{Run: r.Label, Series: results.CodecLabel(a.Codec, a.API, a.Threads), Level: a.Level, X: x,
 				Ratio: a.Ratio(), MBps: a.MBps})
 		}
 		slices.SortStableFunc(pts, func(a, b LevelPoint) int {
@@ -379,21 +379,23 @@ func (d *Data) Interop() []InteropData {
 			case results.OpEncode:
 				// Decode cells name their encoder without its threads;
 				// label the row with them.
-				encFormat[c.Codec] = formats[c.Codec]
-				encLabel[c.Codec] = results.CodecLabel(c.Codec, c.Threads)
+				// A whole-buffer encoder is a row of its own.
+				enc = results.CodecLabel(c.Codec, c.API, 1)
+				encFormat[enc] = formats[c.Codec]
+				encLabel[enc] = results.CodecLabel(c.Codec, c.API, c.Threads)
 				continue
 			case results.OpDecodeOriginal:
 				enc = "published " + c.From
 				encFormat[enc] = c.From
 			case results.OpDecode:
-				enc = c.From
+				enc = results.CodecLabel(c.From, c.API, 1) // a buffer decoder reads a buffer encoder's output
 				if _, ok := encFormat[enc]; !ok {
 					encFormat[enc] = formats[c.From]
 				}
 			default:
 				continue
 			}
-			dec := results.CodecLabel(c.Codec, c.Threads)
+			dec := results.CodecLabel(c.Codec, c.API, c.Threads)
 			decFormat[dec] = formats[c.Codec]
 			p := pair{enc, dec}
 			ic := counts[p]

@@ -55,7 +55,7 @@ func (d *Data) Style() *Style {
 	for _, r := range d.Runs {
 		runs = append(runs, r.Label)
 		for _, c := range r.Cells {
-			series = append(series, results.CodecLabel(c.Codec, c.Threads))
+			series = append(series, results.CodecLabel(c.Codec, c.API, c.Threads))
 		}
 	}
 	return &Style{pal: newPalette(series, runs)}

@@ -154,6 +154,8 @@ type Cell struct {
 	Codec   string `json:"codec"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`   // results.APIBuffer for a whole-buffer API
+	Write   int    `json:"write,omitempty"` // write size fed to the encoder, when not the default
 	Threads int    `json:"threads"`
 
 	MBps Stat `json:"mbps"`
@@ -170,7 +172,7 @@ type Cell struct {
 
 // Key returns the identity of the cell.
 func (c *Cell) Key() results.CellKey {
-	return results.CellKey{Op: c.Op, Layer: c.Layer, Codec: c.Codec, From: c.From, Level: c.Level, Threads: c.Threads}
+	return results.CellKey{Op: c.Op, Layer: c.Layer, Codec: c.Codec, From: c.From, Level: c.Level, API: c.API, Write: c.Write, Threads: c.Threads}
 }
 
 // Ratio is uncompressed over compressed size, or 0 when there is no
@@ -227,13 +229,15 @@ type Failure struct {
 	Codec   string `json:"codec,omitempty"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`
+	Write   int    `json:"write,omitempty"`
 	Threads int    `json:"threads,omitempty"`
 	Err     string `json:"error"`
 }
 
 // Cell names the failed cell as results.txt does.
 func (f Failure) Cell() string {
-	return results.CellKey{Op: f.Op, Layer: f.Layer, Codec: f.Codec, From: f.From, Level: f.Level, Threads: f.Threads}.String()
+	return results.CellKey{Op: f.Op, Layer: f.Layer, Codec: f.Codec, From: f.From, Level: f.Level, API: f.API, Write: f.Write, Threads: f.Threads}.String()
 }
 
 // RunData is one run, summarized: what every chart and table is built from.
@@ -356,7 +360,7 @@ func summarizeRun(r *Run) *RunData {
 		rd.cells[k] = c
 		if c.Failed() {
 			rd.Failures = append(rd.Failures, Failure{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From,
-				Level: k.Level, Threads: k.Threads, Err: c.Err})
+				Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads, Err: c.Err})
 			continue
 		}
 		rd.MinSamples = min(rd.MinSamples, c.MBps.N)
@@ -379,7 +383,7 @@ func summarizeRun(r *Run) *RunData {
 // summarizeCell summarizes one cell's exact samples (results.Cell.Exact).
 func summarizeCell(rc *results.Cell) *Cell {
 	k := rc.Key
-	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads,
+	c := &Cell{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads,
 		RawBytes: rc.RawBytes, CompressedBytes: rc.CompressedBytes, Verified: rc.Verified, Err: rc.Problem()}
 	if c.Err != "" {
 		c.Verified = false

@@ -135,7 +135,7 @@ func (b *builder) pullFigures(e *evidence.Evidence) ([]*Figure, error) {
 				refs = append(refs, RefLine{Label: "gzip as published", Value: r.OverlappedS})
 				continue
 			}
-			label := results.CodecLabel(r.Encoder.Codec, r.Encoder.Threads)
+			label := results.CodecLabel(r.Encoder.Codec, "", r.Encoder.Threads)
 			rows = append(rows, dotRow{label: r.Setting, series: label, st: Stat{Median: r.OverlappedS, N: 1}})
 			series = append(series, label)
 		}
@@ -187,7 +187,7 @@ func (b *builder) pullImageFigures(e *evidence.Evidence) ([]*Figure, error) {
 		add := func(group string, r evidence.PullRow) {
 			label := published
 			if r.Encoder != nil {
-				label = results.CodecLabel(r.Encoder.Codec, r.Encoder.Threads)
+				label = results.CodecLabel(r.Encoder.Codec, "", r.Encoder.Threads)
 			}
 			rows = append(rows, dotRow{label: group + " · " + r.Setting, series: label, group: group, st: Stat{Median: r.OverlappedS, N: 1}})
 			series = append(series, label)

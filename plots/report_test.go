@@ -377,3 +377,33 @@ func TestCSVSafe(t *testing.T) {
 		}
 	}
 }
+
+// A whole-buffer API is a setting and a series of its own: the stream and
+// the buffer cells of one codec and level do not merge.
+func TestBufferAPIKeptApart(t *testing.T) {
+	buf := func(r recB) recB { r.API = results.APIBuffer; return r }
+	rd := summarizeRecs(
+		rec(results.OpEncode, "a").codec("zstd-cgo").level("3").sizes(100e6, 30e6).mbps(200, 200, 200, 200, 200, 200),
+		buf(rec(results.OpEncode, "a").codec("zstd-cgo").level("3")).sizes(100e6, 29e6).mbps(400, 400, 400, 400, 400, 400),
+		rec(results.OpDecode, "a").codec("zstd-cgo").from("zstd-cgo").level("3").sizes(100e6, 30e6).mbps(1000, 1000, 1000, 1000, 1000, 1000),
+		buf(rec(results.OpDecode, "a").codec("zstd-cgo").from("zstd-cgo").level("3")).sizes(100e6, 29e6).mbps(1500, 1500, 1500, 1500, 1500, 1500),
+	)
+	stream := rd.Aggregate(Setting{Op: results.OpEncode, Codec: "zstd-cgo", Level: "3", Threads: 1})
+	buffer := rd.Aggregate(Setting{Op: results.OpEncode, Codec: "zstd-cgo", Level: "3", API: results.APIBuffer, Threads: 1})
+	if stream == nil || buffer == nil {
+		t.Fatalf("aggregates: stream %v, buffer %v; want both", stream, buffer)
+	}
+	if math.Abs(stream.MBps.Median-200) > 0.01 || math.Abs(buffer.MBps.Median-400) > 0.01 {
+		t.Errorf("stream %v MB/s, buffer %v MB/s; want 200 and 400", stream.MBps.Median, buffer.MBps.Median)
+	}
+	if got := buffer.String(); got != "zstd-cgo (buffer) 3" {
+		t.Errorf("buffer setting %q, want \"zstd-cgo (buffer) 3\"", got)
+	}
+	dec := rd.Aggregate(Setting{Op: results.OpDecode, Codec: "zstd-cgo", From: "zstd-cgo", Level: "3", API: results.APIBuffer, Threads: 1})
+	if dec == nil || dec.String() != "zstd-cgo (buffer) ← zstd-cgo (buffer) 3" || math.Abs(dec.MBps.Median-1500) > 0.01 {
+		t.Errorf("buffer decode %v: %+v", dec, dec.MBps)
+	}
+	if len(rd.Corpus) != 4 {
+		t.Errorf("%d corpus settings, want 4 (two APIs × encode, decode)", len(rd.Corpus))
+	}
+}

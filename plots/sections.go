@@ -27,7 +27,7 @@ func sizeVsPublished(rd *RunData, s Setting) (pct float64, ok bool) {
 		if l.PublishedBytes <= 0 {
 			continue
 		}
-		c := rd.Cell(results.CellKey{Op: s.Op, Layer: l.Name, Codec: s.Codec, From: s.From, Level: s.Level, Threads: s.Threads})
+		c := rd.Cell(s.On(l.Name))
 		if c == nil || c.Failed() {
 			return 0, false
 		}
@@ -86,7 +86,7 @@ func (b *builder) overview() (*Section, error) {
 				numCell(float64(raw)/float64(pub)), TableCell{Text: "0%"}, TableCell{Text: "–"}, TableCell{Text: "–"})}
 			if a := fastestOriginal(rd); a != nil {
 				c := statCell(a.MBps)
-				c.Sub = results.CodecLabel(a.Codec, a.Threads)
+				c.Sub = results.CodecLabel(a.Codec, a.API, a.Threads)
 				row.Cells = append(row.Cells, c)
 			} else {
 				row.Cells = append(row.Cells, TableCell{Text: "–"})
@@ -121,7 +121,7 @@ func (b *builder) overview() (*Section, error) {
 					statCell(p.a.MBps), statCell(p.a.CPU))}
 				if dec := fastestDecode(rd, p.a.Setting); dec != nil {
 					c := statCell(dec.MBps)
-					c.Sub = results.CodecLabel(dec.Codec, dec.Threads)
+					c.Sub = results.CodecLabel(dec.Codec, dec.API, dec.Threads)
 					row.Cells = append(row.Cells, c)
 				} else {
 					row.Cells = append(row.Cells, TableCell{Text: "–"})
@@ -358,12 +358,12 @@ func (b *builder) summary() (*Section, error) {
 			switch a.Op {
 			case results.OpEncode:
 				pct, ok := sizeVsPublished(rd, a.Setting)
-				row := Row{Cells: append(b.runCells(rd), TableCell{Text: results.CodecLabel(a.Codec, a.Threads)}, TableCell{Text: a.Level},
+				row := Row{Cells: append(b.runCells(rd), TableCell{Text: results.CodecLabel(a.Codec, a.API, a.Threads)}, TableCell{Text: a.Level},
 					TableCell{Text: strconv.Itoa(a.Layers)}, numCell(float64(a.CompressedBytes)/1e6), numCell(a.Ratio()), pctCell(pct, ok),
 					statCell(a.MBps), statCell(a.CPU))}
 				if d := fastestDecode(rd, a.Setting); d != nil {
 					c := statCell(d.MBps)
-					c.Sub = results.CodecLabel(d.Codec, d.Threads)
+					c.Sub = results.CodecLabel(d.Codec, d.API, d.Threads)
 					row.Cells = append(row.Cells, c)
 				} else {
 					row.Cells = append(row.Cells, TableCell{Text: "–"})
@@ -381,7 +381,7 @@ func (b *builder) summary() (*Section, error) {
 				case results.OpMemcpy:
 					src = "the tar (the ceiling)"
 				}
-				dec.Rows = append(dec.Rows, Row{Cells: append(b.runCells(rd), TableCell{Text: results.CodecLabel(a.Codec, a.Threads)}, TableCell{Text: src},
+				dec.Rows = append(dec.Rows, Row{Cells: append(b.runCells(rd), TableCell{Text: results.CodecLabel(a.Codec, a.API, a.Threads)}, TableCell{Text: src},
 					TableCell{Text: strconv.Itoa(a.Layers)}, statCell(a.MBps), statCell(a.CPU), verifiedCell(a.Verified))})
 			}
 		}
@@ -483,7 +483,7 @@ func layerCells(rd *RunData, layer string) []*Cell {
 	}
 	slices.SortStableFunc(cs, func(x, y *Cell) int {
 		if r := cmp.Compare(rank(x), rank(y)); r != 0 || rank(x) < 2 {
-			return cmp.Or(r, compareSeries(results.CodecLabel(x.Codec, x.Threads), results.CodecLabel(y.Codec, y.Threads)))
+			return cmp.Or(r, compareSeries(results.CodecLabel(x.Codec, x.API, x.Threads), results.CodecLabel(y.Codec, y.API, y.Threads)))
 		}
 		// Group a decode with its encoder: order by the encoder setting.
 		ex, ey := x.Codec, y.Codec
@@ -494,7 +494,7 @@ func layerCells(rd *RunData, layer string) []*Cell {
 			ey = y.From
 		}
 		return cmp.Or(compareSeries(ex, ey), compareLevels(x.Level, y.Level),
-			cmp.Compare(opRank(x.Op), opRank(y.Op)), compareSeries(results.CodecLabel(x.Codec, x.Threads), results.CodecLabel(y.Codec, y.Threads)))
+			cmp.Compare(opRank(x.Op), opRank(y.Op)), compareSeries(results.CodecLabel(x.Codec, x.API, x.Threads), results.CodecLabel(y.Codec, y.API, y.Threads)))
 	})
 	return cs
 }

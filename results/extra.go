@@ -25,6 +25,13 @@ const (
 	// the least duration of one sample, as time.Duration strings.
 	ExtraMinTime   = "min-time"
 	ExtraMinSample = "min-sample"
+	// ExtraFirstSample is the least duration of a cell's first pass for
+	// it to be kept as a sample, as a time.Duration string ("0s": the
+	// first pass is always an untimed warm-up).
+	ExtraFirstSample = "first-sample"
+	// ExtraWriteSize is the size in bytes of the writes a streaming
+	// encoder was fed.
+	ExtraWriteSize = "write-size"
 	// ExtraMaxLayerBytes is the largest blob or tar loaded, in bytes.
 	ExtraMaxLayerBytes = "max-layer-bytes"
 	// ExtraCodecs, ExtraLevels and ExtraOps are the codec, level and

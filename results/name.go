@@ -48,14 +48,16 @@ const unitLines = "Unit " + UnitRatio + " assume=exact better=higher\n" +
 // Name returns the benchmark name of r's cell without the "Benchmark"
 // prefix, as benchfmt.Result.Name holds it:
 //
-//	Encode/layer=L/codec=C/level=V/threads=T-G
-//	Decode/layer=L/codec=DECODER/from=ENCODER/level=V/threads=T-G
+//	Encode/layer=L/codec=C[/api=buffer]/level=V[/write=N]/threads=T-G
+//	Decode/layer=L/codec=DECODER[/api=buffer]/from=ENCODER/level=V[/write=N]/threads=T-G
 //	DecodeOriginal/layer=L/codec=DECODER/from=FORMAT/threads=T-G
 //	Memcpy/layer=L/codec=memcpy/threads=1-G
 //
 // G is gomaxprocs, always present. Note: without the suffix benchfmt would
 // read a value such as "level=-1" as "level=" run with GOMAXPROCS -1.
-// Empty from= and level= parts are left out; values have '/' and white space
+// api= names the library API when it is not the streaming one (APIBuffer),
+// write= the bytes per Write fed to a streaming encoder when not
+// DefaultWrite. Empty api=, from=, level= and write= parts are left out; values have '/' and white space
 // replaced by '_'; a threads count below 1 is written as 1.
 func (r Record) Name(gomaxprocs int) string {
 	return r.Key().name() + "-" + strconv.Itoa(gomaxprocs)
@@ -77,11 +79,17 @@ func (k CellKey) name() string {
 	if codec != "" || k.Op != OpLoad {
 		part("codec", codec)
 	}
+	if k.API != "" {
+		part("api", k.API)
+	}
 	if k.From != "" {
 		part("from", k.From)
 	}
 	if k.Level != "" {
 		part("level", k.Level)
+	}
+	if k.Write > 0 {
+		part("write", strconv.Itoa(k.Write))
 	}
 	if k.Op != OpLoad {
 		part("threads", strconv.Itoa(max(k.Threads, 1)))

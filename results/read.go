@@ -469,6 +469,14 @@ func ParseName(name string) (CellKey, error) {
 			k.From = val
 		case "level":
 			k.Level = val
+		case "api":
+			k.API = val
+		case "write":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return k, fmt.Errorf("benchmark name %q: write=%q is not a positive number", name, val)
+			}
+			k.Write = n
 		case "threads":
 			n, err := strconv.Atoi(val)
 			if err != nil {

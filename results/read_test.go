@@ -17,14 +17,17 @@ func TestParseName(t *testing.T) {
 		{Op: OpDecode, Layer: "debian", Codec: "zstd-klauspost", From: "zstd-cgo", Level: "fastest", Threads: 4},
 		{Op: OpDecodeOriginal, Layer: "debian", Codec: "gzip-std", From: "gzip", Threads: 1},
 		{Op: OpMemcpy, Layer: "debian", Codec: "memcpy", Threads: 1},
+		{Op: OpEncode, Layer: "debian", Codec: "zstd-cgo", API: APIBuffer, Level: "3", Threads: 1},
+		{Op: OpDecode, Layer: "debian", Codec: "zstd-cgo", API: APIBuffer, From: "zstd-klauspost", Level: "best", Threads: 1},
+		{Op: OpEncode, Layer: "debian", Codec: "zstd-cgo", Level: "3", Write: 1 << 20, Threads: 1},
 	} {
-		r := Record{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads}
+		r := Record{Op: k.Op, Layer: k.Layer, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads}
 		got, err := ParseName("Benchmark" + r.Name(2))
 		if err != nil || got != k {
 			t.Errorf("ParseName(%q) = %+v, %v; want %+v", r.Name(2), got, err, k)
 		}
 	}
-	for _, bad := range []string{"Encode/codec=x-2", "Encode/layer=a/colour=red-2", "Encode/layer=a/threads=x-2"} {
+	for _, bad := range []string{"Encode/codec=x-2", "Encode/layer=a/colour=red-2", "Encode/layer=a/threads=x-2", "Encode/layer=a/write=0-2"} {
 		if _, err := ParseName(bad); err == nil {
 			t.Errorf("ParseName(%q): no error", bad)
 		}

@@ -19,7 +19,15 @@ type Record struct {
 	Codec       string `json:"codec"`                  // the codec timed: encoder for encode, decoder for decode
 	From        string `json:"from,omitempty"`         // decode: the encoder whose output was read; decode-original: the blob's format
 	Level       string `json:"level,omitempty"`        // encode/decode: the encoder's level
-	Threads     int    `json:"threads"`
+	// API is the library API measured: empty for its streaming writer and
+	// reader, APIBuffer for its whole-buffer calls (on both sides of a
+	// decode: a buffer decoder reading a buffer encoder's output).
+	API string `json:"api,omitempty"`
+	// Write is the size of the writes a streaming encoder was fed (encode)
+	// or whose output was read (decode), when it is not DefaultWrite; 0
+	// means DefaultWrite.
+	Write   int `json:"write,omitempty"`
+	Threads int `json:"threads"`
 
 	Sample int `json:"sample"` // 0-based index within the cell
 	// Of is how many records the cell has. WriteCell sets it, so that a
@@ -48,20 +56,34 @@ type Record struct {
 	Err      string `json:"error,omitempty"`
 }
 
+// APIBuffer is the API key of cells that measure a library's whole-buffer
+// calls (DataDog's CompressLevel and Decompress, klauspost's EncodeAll and
+// DecodeAll) rather than its streaming writer and reader.
+const APIBuffer = "buffer"
+
+// DefaultWrite is the size of the writes a streaming encoder is fed unless a
+// run says otherwise: io.Copy's buffer, what a registry or build tool
+// copying a tar stream into a compressor hands it.
+const DefaultWrite = 32 << 10
+
 // A CellKey is the identity of a cell: every sample of one cell has the same
 // key, and a finished run holds each key once.
 type CellKey struct {
-	Op      string
-	Layer   string
-	Codec   string
-	From    string
-	Level   string
+	Op    string
+	Layer string
+	Codec string
+	From  string
+	Level string
+	// API and Write are left out of JSON when empty (a key marshalled in
+	// compare's JSON reads as before they were added).
+	API     string `json:",omitempty"` // "" (streaming) or APIBuffer
+	Write   int    `json:",omitempty"` // write size when not DefaultWrite, else 0
 	Threads int
 }
 
 // Key returns the identity of the cell r belongs to.
 func (r Record) Key() CellKey {
-	return CellKey{Op: r.Op, Layer: r.Layer, Codec: r.Codec, From: r.From, Level: r.Level, Threads: r.Threads}
+	return CellKey{Op: r.Op, Layer: r.Layer, Codec: r.Codec, From: r.From, Level: r.Level, API: r.API, Write: r.Write, Threads: r.Threads}
 }
 
 // String names the cell as results.txt does, without the -GOMAXPROCS

@@ -282,6 +282,9 @@ func TestNames(t *testing.T) {
 		{Record{Op: OpMemcpy, Layer: "l"}, "Memcpy/layer=l/codec=memcpy/threads=1-2"},
 		{Record{Op: OpEncode, Layer: "a b/c\td", Codec: "x/y", Level: "-1", Threads: 8}, "Encode/layer=a_b_c_d/codec=x_y/level=-1/threads=8-2"},
 		{Record{Op: OpLoad, Layer: "l"}, "Load/layer=l-2"},
+		{Record{Op: OpEncode, Layer: "l", Codec: "zstd-cgo", API: APIBuffer, Level: "3", Threads: 1}, "Encode/layer=l/codec=zstd-cgo/api=buffer/level=3/threads=1-2"},
+		{Record{Op: OpDecode, Layer: "l", Codec: "zstd-cgo", API: APIBuffer, From: "zstd-cgo", Level: "3", Threads: 1}, "Decode/layer=l/codec=zstd-cgo/api=buffer/from=zstd-cgo/level=3/threads=1-2"},
+		{Record{Op: OpEncode, Layer: "l", Codec: "gzip-std", Level: "6", Write: 4096, Threads: 1}, "Encode/layer=l/codec=gzip-std/level=6/write=4096/threads=1-2"},
 	} {
 		if got := tc.r.Name(2); got != tc.want {
 			t.Errorf("Name(%+v) = %q, want %q", tc.r.Key(), got, tc.want)

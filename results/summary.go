@@ -75,17 +75,19 @@ type Setting struct {
 	Codec   string `json:"codec"`
 	From    string `json:"from,omitempty"`
 	Level   string `json:"level,omitempty"`
+	API     string `json:"api,omitempty"`   // APIBuffer for a whole-buffer API
+	Write   int    `json:"write,omitempty"` // write size fed to the encoder, when not DefaultWrite
 	Threads int    `json:"threads"`
 }
 
 // Setting returns k without its layer.
 func (k CellKey) Setting() Setting {
-	return Setting{Op: k.Op, Codec: k.Codec, From: k.From, Level: k.Level, Threads: k.Threads}
+	return Setting{Op: k.Op, Codec: k.Codec, From: k.From, Level: k.Level, API: k.API, Write: k.Write, Threads: k.Threads}
 }
 
 // On returns the key of s on layer.
 func (s Setting) On(layer string) CellKey {
-	return CellKey{Op: s.Op, Layer: layer, Codec: s.Codec, From: s.From, Level: s.Level, Threads: s.Threads}
+	return CellKey{Op: s.Op, Layer: layer, Codec: s.Codec, From: s.From, Level: s.Level, API: s.API, Write: s.Write, Threads: s.Threads}
 }
 
 // AnyThreads returns k with Threads cleared, to look a cell up whatever
@@ -96,9 +98,14 @@ func (k CellKey) AnyThreads() CellKey {
 	return k
 }
 
-// CodecLabel is the codec's name, with its thread count when it uses more
-// than one: "gzip-pgzip ×4".
-func CodecLabel(codec string, threads int) string {
+// CodecLabel is the codec's name, with its API when not the streaming one
+// and its thread count when it uses more than one: "zstd-cgo (buffer)",
+// "gzip-pgzip ×4". A whole-buffer API is its own series in every chart and
+// table.
+func CodecLabel(codec, api string, threads int) string {
+	if api != "" {
+		codec += " (" + api + ")"
+	}
 	if threads > 1 {
 		return codec + " ×" + strconv.Itoa(threads)
 	}
@@ -106,15 +113,16 @@ func CodecLabel(codec string, threads int) string {
 }
 
 // String names the setting for people: "zstd-cgo 3", "gzip-std ← published
-// gzip", "zstd-klauspost ← zstd-cgo 19", "memcpy".
+// gzip", "zstd-klauspost ← zstd-cgo 19", "zstd-cgo (buffer) ← zstd-cgo
+// (buffer) 3", "memcpy".
 func (s Setting) String() string {
 	switch s.Op {
 	case OpEncode:
-		return CodecLabel(s.Codec, s.Threads) + " " + s.Level
+		return CodecLabel(s.Codec, s.API, s.Threads) + " " + s.Level
 	case OpDecode:
-		return CodecLabel(s.Codec, s.Threads) + " ← " + s.From + " " + s.Level
+		return CodecLabel(s.Codec, s.API, s.Threads) + " ← " + CodecLabel(s.From, s.API, 1) + " " + s.Level
 	case OpDecodeOriginal:
-		return CodecLabel(s.Codec, s.Threads) + " ← published " + s.From
+		return CodecLabel(s.Codec, s.API, s.Threads) + " ← published " + s.From
 	}
-	return CodecLabel(s.Codec, s.Threads)
+	return CodecLabel(s.Codec, s.API, s.Threads)
 }

@@ -10,6 +10,7 @@ import (
 	"zbench/bench"
 	"zbench/bench/codecs"
 	"zbench/bench/codectest"
+	"zbench/results"
 )
 
 // benchLayer is the shared corpus's largest real layer: debootstrap minbase
@@ -40,15 +41,20 @@ func forEachQuick(b *testing.B, f func(b *testing.B, c bench.Codec, l bench.Leve
 	})
 }
 
-// encodeInto encodes raw with c at l into out, which it resets first.
+// encodeInto encodes raw with c at l into out, which it resets first, in
+// writes of results.DefaultWrite bytes as the runner feeds encoders.
 func encodeInto(b *testing.B, out *bytes.Buffer, c bench.Codec, l bench.Level, raw []byte) {
 	out.Reset()
 	w, err := c.NewWriter(out, l)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := w.Write(raw); err != nil {
-		b.Fatalf("%s level %s: Write: %v", c.Name(), l, err)
+	for p := raw; len(p) > 0; {
+		n := min(results.DefaultWrite, len(p))
+		if _, err := w.Write(p[:n]); err != nil {
+			b.Fatalf("%s level %s: Write: %v", c.Name(), l, err)
+		}
+		p = p[n:]
 	}
 	if err := w.Close(); err != nil {
 		b.Fatalf("%s level %s: Close: %v", c.Name(), l, err)

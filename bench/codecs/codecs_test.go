@@ -222,11 +222,20 @@ func TestTable(t *testing.T) {
 	}
 
 	q := codecs.Quick()
-	if len(q) != len(want) {
-		t.Errorf("Quick() has %d codecs, want %d", len(q), len(want))
+	buffers := 0
+	for name := range q {
+		if base, ok := strings.CutSuffix(name, bench.BufferSuffix); ok {
+			buffers++
+			if c, err := codecs.ByName(base); err != nil || !bench.HasBuffer(c) {
+				t.Errorf("Quick() names %s, but %s has no whole-buffer API (%v)", name, base, err)
+			}
+		}
+	}
+	if len(q) != len(want)+buffers {
+		t.Errorf("Quick() has %d codecs, want %d", len(q), len(want)+buffers)
 	}
 	for name, levels := range q {
-		c, err := codecs.ByName(name)
+		c, err := codecs.ByName(strings.TrimSuffix(name, bench.BufferSuffix))
 		if err != nil {
 			t.Errorf("Quick(): %v", err)
 			continue

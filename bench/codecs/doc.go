@@ -8,6 +8,10 @@
 //     profile is every level of every codec.
 //  3. Every codec also implements [Describer] and [Defaulter], for listings
 //     and for tests that want "the library's default level".
+//  4. Codecs whose library has a whole-buffer API implement
+//     [bench.BufferCodec] too: zstd-cgo (DataDog's Ctx: CompressLevel,
+//     Decompress) and zstd-klauspost (EncodeAll, DecodeAll). The gzip
+//     libraries (compress/gzip, klauspost's gzip, pgzip) have none.
 //
 // Adapters smooth over library quirks so that callers always Close what they
 // open and get an error rather than a panic or a leak: a Close that returns

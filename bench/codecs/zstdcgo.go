@@ -159,3 +159,47 @@ func zstdCgoVariants(c bench.Codec) []bench.Variant {
 	}
 	return vs
 }
+
+// zstd-cgo's whole-buffer API: DataDog's Ctx, whose CompressLevel calls
+// ZSTD_compressCCtx (the input's size known, written in the frame header)
+// and whose Decompress calls ZSTD_decompressDCtx, each into the caller's
+// destination. One Ctx serves many calls, keeping libzstd's context and
+// tables, as DataDog and libzstd recommend; the package-level
+// zstd.CompressLevel would make a new context per call. Frames have no
+// checksum, as the streaming writer's.
+var _ bench.BufferCodec = zstdCgo{}
+
+func (c zstdCgo) NewBufferEncoder(l bench.Level) (bench.BufferEncoder, error) {
+	if err := checkLevel(c.Name(), zstdCgoLevels, l); err != nil {
+		return nil, err
+	}
+	return &zstdCgoBuffer{ctx: zstd.NewCtx(), level: l.N}, nil
+}
+
+func (zstdCgo) NewBufferDecoder() (bench.BufferDecoder, error) {
+	return &zstdCgoBuffer{ctx: zstd.NewCtx()}, nil
+}
+
+// EncodeBound is libzstd's ZSTD_compressBound: with a destination that
+// large, CompressLevel writes into it.
+func (zstdCgo) EncodeBound(n int) int { return zstd.CompressBound(n) }
+
+// A zstdCgoBuffer is a Ctx for one level (encoding) or for decoding. Its C
+// contexts are freed by the Ctx's finalizer: DataDog's Ctx has no Close.
+type zstdCgoBuffer struct {
+	ctx   zstd.Ctx
+	level int
+}
+
+func (b *zstdCgoBuffer) EncodeAll(dst, src []byte) ([]byte, error) {
+	return b.ctx.CompressLevel(dst[:0], src, b.level)
+}
+
+// DecodeAll decompresses src, which must hold whole frames. A destination
+// at least the frame's content size is used as is; for a frame without one
+// (what streaming writers make) DataDog allocates its own.
+func (b *zstdCgoBuffer) DecodeAll(dst, src []byte) ([]byte, error) {
+	return b.ctx.Decompress(dst[:0], src)
+}
+
+func (b *zstdCgoBuffer) Close() error { return nil }

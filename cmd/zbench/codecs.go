@@ -56,6 +56,19 @@ func cmdCodecs(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	} else {
 		fmt.Fprintf(stdout, "\nzstd-cgo is absent: this zbench was built without cgo\n")
 	}
+	var bufs []string
+	for _, c := range codecs.All() {
+		if bench.HasBuffer(c) {
+			name := c.Name() + bench.BufferSuffix
+			if ls := quick[name]; len(ls) > 0 {
+				name += " (quick: " + strings.Join(ls, ",") + ")"
+			}
+			bufs = append(bufs, name)
+		}
+	}
+	if len(bufs) > 0 {
+		fmt.Fprintf(stdout, "whole-buffer APIs, measured as api=buffer cells beside the streaming ones: %s\n", strings.Join(bufs, ", "))
+	}
 	if names := codecs.OptIn(); len(names) > 0 {
 		fmt.Fprintf(stdout, "opt-in (the lazy-pull writers and the reference programs), run only when -codecs names them or with -profile reference: %s\n", strings.Join(names, ", "))
 	}

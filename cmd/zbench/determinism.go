@@ -82,7 +82,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	all := codecs.All()
 	plan, err := bench.NewPlan(all, bench.Selection{Profile: *profile, Quick: codecs.Quick(), Codecs: *codecList, Levels: *levels, Ops: results.OpEncode})
 	if err != nil {
-		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
+		fmt.Fprintf(stderr, "zbench determinism: %s\n", selectionError(err))
 		return errUsage
 	}
 	tasks := determinismTasks(plan, *variants)
@@ -171,6 +171,9 @@ func determinismTasks(plan bench.Plan, variants bool) []determinism.Task {
 	levels := map[string][]bench.Level{}
 	var order []bench.Codec
 	for _, s := range plan.Encoders {
+		if s.API != "" {
+			continue // the whole-buffer APIs are not variants of the writer
+		}
 		if _, ok := levels[s.Codec.Name()]; !ok {
 			order = append(order, s.Codec)
 		}

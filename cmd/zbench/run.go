@@ -52,6 +52,8 @@ type runFlags struct {
 	minTime   time.Duration
 	minSample time.Duration
 	maxBytes  byteSize
+	writeSize byteSize
+	first     time.Duration
 	progress  string
 	src       sourceFlags
 	shard     string
@@ -61,16 +63,19 @@ func registerRunFlags(fs *flag.FlagSet, f *runFlags) {
 	f.maxBytes = 2 << 30
 	fs.StringVar(&f.out, "o", "", "run `directory` (default out/run-YYYYMMDD-HHMMSS)")
 	fs.BoolVar(&f.resume, "resume", false, "finish an interrupted run in -o, skipping finished cells")
-	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip 1,6,9; zstd-cgo 1,3,9,19; zstd-klauspost all; pgzip 6), full (every level), "+
+	f.writeSize = results.DefaultWrite
+	fs.StringVar(&f.profile, "profile", bench.ProfileQuick, "level set: quick (gzip-std, gzip-klauspost, pgzip 6; zstd-klauspost fastest,default,best; zstd-cgo 1,3 and its buffer API at 3), full (every level, every API), "+
 		"or reference (quick plus the reference programs zstd-cli, gzip-cli, pigz-cli, igzip-cli, libdeflate-cli, which otherwise run only when -codecs names them)")
-	fs.StringVar(&f.codecs, "codecs", "", "comma-separated `codecs` to measure (default all but the reference programs; see 'zbench codecs')")
+	fs.StringVar(&f.codecs, "codecs", "", "comma-separated `codecs` to measure, NAME:buffer for a whole-buffer API, e.g. zstd-cgo,zstd-cgo:buffer (default all but the reference programs; see 'zbench codecs')")
 	fs.StringVar(&f.levels, "levels", "", "per-codec `levels` overriding the profile, e.g. 'gzip-std=1,6,9 zstd-cgo=1-19 zstd-klauspost=fastest,default'")
 	fs.StringVar(&f.ops, "ops", "", "comma-separated `operations`: encode,decode,decode-original (memcpy always runs; default all)")
-	fs.IntVar(&f.count, "count", 5, "least number of samples per cell (use 10 or more to compare runs)")
+	fs.IntVar(&f.count, "count", 6, "least number of samples per cell (use 10 or more to compare runs)")
 	fs.IntVar(&f.rounds, "rounds", 5, "visit each layer's cells this many times in turn (at most -count), each visit taking its share of the samples, "+
 		"so that a machine whose speed drifts moves every cell alike; 1 measures each cell in one go")
 	fs.DurationVar(&f.minTime, "min-time", 200*time.Millisecond, "least total timed duration per cell")
 	fs.DurationVar(&f.minSample, "min-sample", 20*time.Millisecond, "least duration of one sample (whole passes are repeated to reach it)")
+	fs.Var(&f.writeSize, "write-size", "size of the writes a streaming encoder is fed, as io.Copy feeds it, e.g. 4KiB or 1MiB (default 32KiB)")
+	fs.DurationVar(&f.first, "first-sample", 100*time.Millisecond, "a cell's first pass lasting at least this is its first sample instead of an untimed warm-up (0: always warm up)")
 	fs.Var(&f.maxBytes, "max-layer-bytes", "largest blob or raw tar to load, e.g. 512MiB or 4GiB; larger layers (and decompression bombs) fail (default 2GiB)")
 	fs.StringVar(&f.shard, "shard", "", "measure one part of the matrix, `i/n` with 0 <= i < n (by layer and encoder setting); join the parts with zbench merge")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, a line per cell otherwise), bar, plain or none")
@@ -91,9 +96,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	all := codecs.All()
 	plan, err := bench.NewPlan(all, bench.Selection{
 		Profile: f.profile, Quick: codecs.Quick(), OptIn: codecs.OptIn(), Codecs: f.codecs, Levels: f.levels, Ops: f.ops,
+		WriteSize: int(f.writeSize),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "zbench run: %v\n", err)
+		fmt.Fprintf(stderr, "zbench run: %s\n", selectionError(err))
 		return errUsage
 	}
 	if plan.Shard, err = bench.ParseShard(f.shard); err != nil {
@@ -194,6 +200,8 @@ func runEnv(f runFlags, set *corpus.Set, plan bench.Plan) results.Env {
 		results.ExtraRounds:        strconv.Itoa(f.rounds),
 		results.ExtraMinTime:       f.minTime.String(),
 		results.ExtraMinSample:     f.minSample.String(),
+		results.ExtraFirstSample:   f.first.String(),
+		results.ExtraWriteSize:     strconv.FormatInt(int64(f.writeSize), 10),
 		results.ExtraMaxLayerBytes: strconv.FormatInt(int64(f.maxBytes), 10),
 		results.ExtraCorpus:        set.Name(),
 		results.ExtraCorpusDigest:  set.Identity(),
@@ -228,7 +236,7 @@ func runEnv(f runFlags, set *corpus.Set, plan bench.Plan) results.Env {
 // the run (an interrupt, or a write to rd that failed).
 func measure(ctx context.Context, set *corpus.Set, plan bench.Plan, rd *results.RunDir, prog *progress, f runFlags) (failed []string, err error) {
 	runner := &bench.Runner{
-		Opts: bench.Options{Count: f.count, Rounds: f.rounds, MinTime: f.minTime, MinSample: f.minSample},
+		Opts: bench.Options{Count: f.count, Rounds: f.rounds, MinTime: f.minTime, MinSample: f.minSample, FirstSample: f.first},
 		Plan: plan,
 		Skip: rd.Done,
 		Emit: func(recs []results.Record) error {

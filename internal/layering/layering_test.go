@@ -22,7 +22,8 @@ import (
 //	2  bench/...                           measuring: codecs, runner, determinism
 //	3  compare, evidence, history, plots,  reading runs: analyses and figures;
 //	   lazy, site                          the trend site (history + plots)
-//	4  cmd/..., scripts/...                flags, wiring and output; script helpers
+//	4  cmd/..., scripts/...,               flags, wiring and output; script helpers
+//	   internal/layertar
 var layers = []struct {
 	rank     int
 	prefixes []string
@@ -31,7 +32,7 @@ var layers = []struct {
 	{1, []string{"zbench/corpus", "zbench/results", "zbench/internal/fakerun", "zbench/lazy/chunked", "zbench/lazy/lazydoc"}},
 	{2, []string{"zbench/bench"}},
 	{3, []string{"zbench/compare", "zbench/evidence", "zbench/history", "zbench/plots", "zbench/lazy", "zbench/site"}},
-	{4, []string{"zbench/cmd", "zbench/scripts"}},
+	{4, []string{"zbench/cmd", "zbench/scripts", "zbench/internal/layertar"}},
 }
 
 // forbidden lists imports the layers allow but the design does not: the
