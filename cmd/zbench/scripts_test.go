@@ -40,8 +40,11 @@ func script(t *testing.T, name string, env []string, args ...string) (int, strin
 // The nightly job end to end, three nights on one store: a baseline, then
 // a night compared with it, then a night measured in two shards (as CI
 // runs it) and joined; each reported, published, and the trend site
-// rebuilt. Three samples a cell cannot reach p < 0.05, so no night can
-// regress by chance.
+// rebuilt. The fast decode cells take more than three samples to fill
+// -min-time, and this test shares the machine with the other packages'
+// tests, so compare is told to flag only a change of half the speed: the
+// test is of the job, not of the statistics (scripts/power.sh measures
+// those).
 func TestNightlyScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds zbench and runs it four times (-short)")
@@ -52,6 +55,7 @@ func TestNightlyScript(t *testing.T) {
 		"ZBENCH_PUBLISH=" + filepath.Join(dir, "publish"),
 		"ZBENCH_SOURCES=builtin", "ZBENCH_COUNT=3",
 		"ZBENCH_CODECS=gzip-std,zstd-klauspost", "ZBENCH_LEVELS=gzip-std=1 zstd-klauspost=fastest",
+		"ZBENCH_COMPARE=-alpha 0.001 -threshold 50%",
 	}
 	night := func(n int, want string, extra ...string) {
 		t.Helper()

@@ -18,7 +18,18 @@ import (
 // in the same directory, syncs it, gives it mode 0644, renames it over
 // path and syncs the directory, so that the rename survives a crash too.
 // On any error the temporary file is removed and path is left as it was.
+//
+// A symbolic link is followed: the file it points to is replaced, the link
+// stays. A path that is not a regular file (/dev/null, /dev/stdout, a named
+// pipe) is written to in place: renaming over it would replace the device
+// with a file, which as root breaks the machine's /dev/null.
 func Write(path string, write func(io.Writer) error) error {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInPlace(path, write)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -46,6 +57,22 @@ func Write(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("writing %q: %w", path, err)
 	}
 	SyncDir(dir)
+	return nil
+}
+
+// writeInPlace writes to a device or a pipe as it is.
+func writeInPlace(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("writing %q: %w", path, err)
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %q: %w", path, err)
+	}
 	return nil
 }
 
