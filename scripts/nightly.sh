@@ -46,7 +46,10 @@
 #   ZBENCH_SITE      where the trend site is written [PUBLISH/site]
 #   ZBENCH_SHARD, ZBENCH_PARTS   see above
 #   ZBENCH_WORK      scratch directory of this night [out/nightly/<UTC time>]
-#   ZBENCH_COMPARE   extra flags for zbench compare, e.g. "-threshold 10%"
+#   ZBENCH_COMPARE   flags for zbench compare ["-alpha 0.01": at compare's default
+#                    0.05, about 2% of unchanged cells are flagged on a noisy
+#                    2-core VM, so half the nights of 33 cells would be red;
+#                    see README, "Power and false alarms, measured"]
 #
 # The sources and flags come from the environment (a workflow_dispatch input,
 # a repository variable): each is checked against an allow-list pattern, and
@@ -87,7 +90,7 @@ for s in "${sources[@]}"; do
 	[[ $s =~ $src_re ]] || die 2 "ZBENCH_SOURCES: refusing $(printf '%q' "$s"): a source is a name, path or reference, never a flag"
 done
 [[ ${ZBENCH_COUNT:-10} =~ ^[1-9][0-9]{0,3}$ ]] || die 2 "ZBENCH_COUNT: want a whole number from 1 to 9999, not $(printf '%q' "${ZBENCH_COUNT}")"
-read -r -a compare_flags <<<"${ZBENCH_COMPARE:-}"
+read -r -a compare_flags <<<"${ZBENCH_COMPARE--alpha 0.01}"
 for f in "${compare_flags[@]}"; do
 	if ! [[ $f =~ $flag_re ]] || [ "$f" = -json ] || [ "$f" = -format ]; then
 		die 2 "ZBENCH_COMPARE: refusing $(printf '%q' "$f")"
