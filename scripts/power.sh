@@ -50,9 +50,13 @@
 # untouched cells) and summary.txt: per variant and slowdown, the share of
 # slowed cells caught and of untouched cells flagged. Exit status: 0 when,
 # for the first variant, the 10% slowdown (when measured) is caught in 90%
-# or more and untouched cells are flagged in 1% or less; 1 when not; 2 on
-# error.
-set -euo pipefail
+# or more and untouched cells are flagged in 1% or less; 1 when not; 2 on a
+# usage or input error; 3 when a step could not run (a build, a zbench run
+# or compare that failed); 130 when interrupted (the exit statuses of
+# zbench and the other scripts, README "Security and failure behaviour").
+set -Eeuo pipefail
+trap 'rc=$?; trap - ERR; printf "power.sh: step failed (exit %s): %s\n" "$rc" "$BASH_COMMAND" >&2; exit 3' ERR
+trap 'echo "power.sh: interrupted" >&2; exit 130' INT TERM
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 if [ $# -gt 0 ]; then
@@ -125,9 +129,9 @@ judge() {
 	read -r -a flags <<<"${variants[$vi]}"
 	"$zb" compare "${flags[@]}" -format json "$base" "$new" >"$js" 2>"$out/compare.err" || rc=$?
 	if [ "$rc" -ge 2 ]; then
-		log "zbench compare ${flags[*]} $base $new failed:"
+		log "zbench compare ${flags[*]} $base $new failed (exit $rc):"
 		cat "$out/compare.err" >&2
-		exit 2
+		case $rc in 2 | 130) exit "$rc" ;; *) exit 3 ;; esac
 	fi
 	local t
 	t=$("$tool" tally "$@" "$js")
@@ -220,4 +224,4 @@ END {
 }' "$trials") && met=0 || met=1
 printf '\n%s (first flag set); %ds in all\n' "$verdict" $(($(date +%s) - started)) >>"$summary"
 cat "$summary"
-exit $met
+exit "$met"
