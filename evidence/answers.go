@@ -57,6 +57,9 @@ func (e *Evidence) Answers() []Answer {
 	if len(e.Clients) > 0 {
 		as = slices.Insert(as, 2, e.clientAnswer())
 	}
+	if e.Pipelines != nil {
+		as = append(as, e.Pipelines.Answer())
+	}
 	if e.MeasuredPulls != nil {
 		as = append(as, PullsAnswer(e.MeasuredPulls))
 	}

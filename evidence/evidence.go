@@ -199,10 +199,16 @@ type Evidence struct {
 	LazySource    string            `json:"lazy_source,omitempty"`
 	MeasuredPulls *results.Pulls    `json:"measured_pulls,omitempty"`
 	PullsSource   string            `json:"measured_pulls_source,omitempty"`
+	// Pipelines model each tool's pull step by step, when client work
+	// (zbench clientwork) was given or found and client profiles were
+	// asked for.
+	Pipelines *ClientPipelines `json:"client_pipelines,omitempty"`
 
 	// Notes are caveats that apply to the whole: layers left out, cells
 	// measured twice, failures.
 	Notes []string `json:"notes,omitempty"`
+
+	d *data // the runs' cells, for what is added after Compute
 }
 
 // RunInfo describes a run the evidence comes from.
@@ -252,7 +258,7 @@ func Compute(runs []Run, m *results.DeterminismMatrix, p Params) (*Evidence, err
 		}
 	}
 	d := index(runs)
-	e := &Evidence{Params: p}
+	e := &Evidence{Params: p, d: d}
 	for _, r := range runs {
 		e.Runs = append(e.Runs, RunInfo{Dir: r.Path, Start: r.Env.Start, CPU: r.Env.CPU, Cores: r.Env.Cores,
 			GOMAXPROCS: r.Env.GOMAXPROCS, Go: r.Env.Go, Commit: r.Env.Commit, Libzstd: r.Env.Extra[results.ExtraLibzstd],

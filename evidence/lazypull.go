@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,16 +16,17 @@ import (
 )
 
 // Sources name the files the evidence reads beside the runs: a
-// determinism matrix, a lazy-pull analysis (zbench lazy) and measured
-// pulls (scripts/pull.sh). An empty path is looked for in the run
-// directories ([Sources.Find]).
+// determinism matrix, a lazy-pull analysis (zbench lazy), measured pulls
+// (scripts/pull.sh) and client work (zbench clientwork). An empty path is
+// looked for in the run directories ([Sources.Find]).
 type Sources struct {
-	Determinism, Lazy, Pulls string
+	Determinism, Lazy, Pulls, ClientWork string
 }
 
 // Find returns s with each empty path set to that file in the first run
 // directory that has one: RUNDIR/determinism.json, RUNDIR/lazy.json,
-// RUNDIR/pulls.json. A path still empty has no file.
+// RUNDIR/pulls.json, RUNDIR/clientwork.json. A path still empty has no
+// file.
 func (s Sources) Find(runs []Run) Sources {
 	find := func(path *string, name string) {
 		if *path != "" {
@@ -41,6 +43,7 @@ func (s Sources) Find(runs []Run) Sources {
 	find(&s.Determinism, results.DeterminismFile)
 	find(&s.Lazy, lazydoc.File)
 	find(&s.Pulls, results.PullsFile)
+	find(&s.ClientWork, results.ClientWorkFile)
 	return s
 }
 
@@ -73,6 +76,16 @@ func FromRunsWith(runs []Run, src Sources, p Params) (*Evidence, error) {
 	}
 	if pulls != nil {
 		e.MeasuredPulls, e.PullsSource = pulls, src.Pulls
+	}
+	if src.ClientWork != "" {
+		w, err := results.ReadClientWork(src.ClientWork)
+		if err != nil {
+			return nil, err
+		}
+		if len(p.Clients) > 0 {
+			e.Pipelines = pipelines(e.d, w, p.Clients, e.Params)
+			e.Pipelines.Source = src.ClientWork
+		}
 	}
 	return e, nil
 }
@@ -275,21 +288,48 @@ func PullsAnswer(p *results.Pulls) Answer {
 	}
 	if len(over) > 0 {
 		a.Notes = append(a.Notes, fmt.Sprintf("%d pull(s) miss the model by more than %.0f%%: %s. The model is what needs fixing "+
-			"(what the client does serially: digest, untar, fsync), not the numbers.", len(over), MissLimit, strings.Join(over, ", ")))
+			"(what the client does serially: digest, untar, fsync), not the numbers: see the stages.", len(over), MissLimit, strings.Join(over, ", ")))
 	} else {
 		a.Answer = append(a.Answer, fmt.Sprintf("Every pull is within %.0f%% of its model.", MissLimit))
 	}
 	t := Table{Caption: "Measured pull (median wall time) against zbench's model, gzip as published",
-		Header: []string{"client", "profile", "rate", "decoder", "pulls", "measured", "model", "modelled", "miss"}}
+		Header: []string{"client", "profile", "rate", "decoder", "pulls", "measured", "model", "fixed", "work", "modelled", "miss"}}
+	pipeline := false
 	for _, x := range p.Pulls {
-		t.Rows = append(t.Rows, []string{x.Client, x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, secs(x.ModelS), signedPct(x.MissPct())})
+		fixed, work := "", ""
+		if x.Model == results.ModelPipeline {
+			pipeline = true
+			fixed, work = secs(x.FixedS), secs(x.WorkS)
+		}
+		t.Rows = append(t.Rows, []string{x.Client, x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, fixed, work, secs(x.ModelS), signedPct(x.MissPct())})
 	}
 	a.Tables = append(a.Tables, t)
+	if pipeline {
+		st := Table{Caption: "Where the modelled work goes: each stage summed over the layers (stages of one stream overlap), and each phase",
+			Header: []string{"client", "rate", "download", "decode", "sha256", "write", "fsync (and small synced writes)", "untar", "copy parents", "phases"}}
+		for _, x := range p.Pulls {
+			if x.Model != results.ModelPipeline {
+				continue
+			}
+			s := x.Stages
+			var phases []string
+			for _, name := range slices.Sorted(maps.Keys(x.Phases)) {
+				phases = append(phases, name+" "+secs(x.Phases[name]))
+			}
+			st.Rows = append(st.Rows, []string{x.Client, x.Rate, secs(s[StageDownload]), secs(s[StageDecode]),
+				secs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), secs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
+				secs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), secs(s[results.StageUntar]), secs(s[StageCopyParents]),
+				strings.Join(phases, ", ")})
+		}
+		a.Tables = append(a.Tables, st)
+	}
 	a.Method = fmt.Sprintf("scripts/pull.sh pushes an image of %d gzip layer(s) (%s) to a local registry and pulls it through each client "+
 		"behind a bandwidth-limiting proxy (rate none: straight from the registry), each pull into an empty destination; the measured "+
-		"time is the median wall time of the pulls. The model is zbench evidence -client PROFILE -bandwidth RATE on a run of the same "+
-		"layers' decode-original cells: gzip as published, download and decode overlapped (skopeo's copy streams) or one after the "+
-		"other (containerd unpacks a layer once fetched; Podman writes the blob, then applies it). Miss is measured over modelled, minus one.",
+		"time is the median wall time of the pulls. Model pipeline: the tool's fixed cost (the median pull of an image of one small layer, "+
+		"measured apart) plus the tool's pull composed from its steps as its source takes them (zbench evidence, client_pipelines): "+
+		"download at the rate, the client's gzip decoder at the run's decode-original throughput, and the hashing, writing, syncing, "+
+		"unpacking and copying measured by zbench clientwork on the same layers. Models overlapped and sequential (older files) are "+
+		"download and decode alone, at once or one after the other. Miss is measured over modelled, minus one.",
 		len(p.Layers), mb(p.GzipBytes))
 	return a
 }

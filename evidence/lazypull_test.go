@@ -99,8 +99,20 @@ func TestPullsAnswer(t *testing.T) {
 		t.Errorf("notes %q", a.Notes)
 	}
 	rows := a.Tables[0].Rows
-	if len(rows) != 3 || rows[2][0] != "ctr" || rows[2][6] != "sequential" || rows[2][7] != "0.400 s" || rows[2][8] != "+25.0%" {
+	if len(rows) != 3 || rows[2][0] != "ctr" || rows[2][6] != "sequential" || rows[2][9] != "0.400 s" || rows[2][10] != "+25.0%" || len(a.Tables) != 1 {
 		t.Errorf("rows %q", rows)
+	}
+	// A pipeline model has its fixed cost and work, and where the work goes.
+	pp := pullsDoc()
+	pp.Pulls[2].Model, pp.Pulls[2].FixedS, pp.Pulls[2].WorkS = results.ModelPipeline, 0.1, 0.3
+	pp.Pulls[2].Phases = map[string]float64{"fetch": 0.1, "unpack": 0.2}
+	pp.Pulls[2].Stages = map[string]float64{StageDownload: 0.05, results.StageUntar: 0.15, StageCopyParents: 0.07}
+	a = PullsAnswer(pp)
+	if r := a.Tables[0].Rows[2]; r[7] != "0.100 s" || r[8] != "0.300 s" || len(a.Tables) != 2 {
+		t.Fatalf("pipeline row %q, %d tables", r, len(a.Tables))
+	}
+	if r := a.Tables[1].Rows; len(r) != 1 || r[0][0] != "ctr" || r[0][7] != "0.150 s" || r[0][8] != "0.0700 s" || r[0][9] != "fetch 0.100 s, unpack 0.200 s" {
+		t.Errorf("stages %q", r)
 	}
 	p := pullsDoc()
 	p.Pulls = p.Pulls[:2]

@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 )
 
@@ -43,7 +44,23 @@ type PullTime struct {
 	SequentialS float64 `json:"sequential_s"`
 	Model       string  `json:"model"`
 	ModelS      float64 `json:"model_s"`
+	// With Model "pipeline", the tool's pull composed step by step
+	// (zbench evidence's client_pipelines, from zbench clientwork):
+	// FixedS is the tool's fixed cost, the median pull of an image of one
+	// small layer measured apart; WorkS the model of the layers' pull;
+	// ModelS their sum. Phases and Stages say where WorkS goes.
+	FixedS float64            `json:"fixed_s,omitempty"`
+	WorkS  float64            `json:"work_s,omitempty"`
+	Phases map[string]float64 `json:"phases,omitempty"`
+	Stages map[string]float64 `json:"stages,omitempty"`
 }
+
+// The models a PullTime is set against.
+const (
+	ModelOverlapped = "overlapped" // download and decode at once
+	ModelSequential = "sequential" // download, then decode
+	ModelPipeline   = "pipeline"   // the tool's steps, with its fixed cost
+)
 
 // MissPct is how far the measured median is from the model, in percent of
 // the model: positive when the pull is slower than modelled.
@@ -72,8 +89,14 @@ func ReadPulls(path string) (*Pulls, error) {
 		if t.Client == "" || t.Rate == "" || t.MedianS <= 0 || t.ModelS <= 0 {
 			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s) lacks its client, rate, median or model time", path, i+1, t.Client, t.Rate)
 		}
-		if t.Model != "overlapped" && t.Model != "sequential" {
-			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s): model %q, want overlapped or sequential", path, i+1, t.Client, t.Rate, t.Model)
+		switch t.Model {
+		case ModelOverlapped, ModelSequential:
+		case ModelPipeline:
+			if t.FixedS < 0 || t.WorkS <= 0 || math.Abs(t.FixedS+t.WorkS-t.ModelS) > 0.01*t.ModelS {
+				return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s): a pipeline model's time must be its fixed cost plus its work", path, i+1, t.Client, t.Rate)
+			}
+		default:
+			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s): model %q, want overlapped, sequential or pipeline", path, i+1, t.Client, t.Rate, t.Model)
 		}
 	}
 	return &p, nil

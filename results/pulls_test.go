@@ -41,3 +41,21 @@ func TestReadPulls(t *testing.T) {
 		t.Error("a missing file: no error")
 	}
 }
+
+// TestReadPullsPipeline: a pipeline model's time must be its fixed cost
+// plus its work.
+func TestReadPullsPipeline(t *testing.T) {
+	dir := t.TempDir()
+	for body, want := range map[string]string{
+		`{"pulls": [{"client": "ctr", "rate": "none", "median_s": 2, "model": "pipeline", "model_s": 1.5, "fixed_s": 0.5, "work_s": 1}]}`: "",
+		`{"pulls": [{"client": "ctr", "rate": "none", "median_s": 2, "model": "pipeline", "model_s": 3, "fixed_s": 0.5, "work_s": 1}]}`:   "fixed cost plus its work",
+		`{"pulls": [{"client": "ctr", "rate": "none", "median_s": 2, "model": "pipeline", "model_s": 0.5, "fixed_s": 0.5}]}`:              "fixed cost plus its work",
+	} {
+		path := filepath.Join(dir, "p.json")
+		os.WriteFile(path, []byte(body), 0o644)
+		_, err := ReadPulls(path)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}

@@ -12,20 +12,25 @@
 #            containerd on a scratch root                           unpack through its decoder)
 #
 # Each pull starts from an empty destination, REPS times; the median wall
-# time is set against zbench's model for the client's profile, the same
-# layers and the same rate: zbench measures the layers' decode-original with
-# every gzip decoder the profiles name, and zbench evidence -client PROFILE
-# -bandwidth RATE gives gzip as published, download and decode overlapped
-# and sequential. The table goes to stdout (and OUT/pull.txt with OUT set),
-# and as JSON to OUT/pulls.json and OUT/run/pulls.json, where zbench report
-# OUT/run and zbench evidence OUT/run find it (results.Pulls:
-# {"layers": [file names], "gzip_bytes", "count", "pulls": [{"client",
-# "profile", "rate", "decoder", "reps", "times_s", "median_s",
-# "overlapped_s", "sequential_s", "model" (overlapped or sequential),
-# "model_s"}]}; miss % is median_s / model_s - 1).
+# time is set against zbench's model of the same tool, layers and rate
+# ("pipeline"): the tool's fixed cost, the median pull of an image of one
+# small layer, plus its pull composed step by step (evidence/pullers.go)
+# from download at the rate, the client's gzip decoder (zbench run -ops
+# decode-original on the layers) and the client work beside it (zbench
+# clientwork: sha256, write, fsync, untar, copy), as zbench evidence
+# -bandwidth RATE gives it in client_pipelines. The older model, download
+# and decode alone (overlapped and sequential), is kept beside it. The table
+# goes to stdout (and OUT/pull.txt with OUT set), and as JSON to
+# OUT/pulls.json and OUT/run/pulls.json, where zbench report OUT/run and
+# zbench evidence OUT/run find it (results.Pulls: {"layers": [file names],
+# "gzip_bytes", "count", "pulls": [{"client", "profile", "rate", "decoder",
+# "reps", "times_s", "median_s", "overlapped_s", "sequential_s", "model":
+# "pipeline", "model_s", "fixed_s", "work_s", "phases", "stages"}]}; miss %
+# is median_s / model_s - 1).
 #
-# Usage: scripts/pull.sh [LAYER-BLOB...]   (default: the Debian python3 layer
-#        and debian-bookworm-minbase from ../shared/corpus)
+# Usage: scripts/pull.sh [LAYER-BLOB...]   (in image order, base first;
+#        default: debian-bookworm-minbase and the Debian python3 layer from
+#        ../shared/corpus)
 # Environment: RATES (default "none 100Mbit 1Gbit"; none pulls straight from
 # the registry, the model then being decode alone, so the gap is the
 # client's own fixed and serial work), REPS (3), CLIENTS (those of
@@ -39,7 +44,7 @@ rates=${RATES:-none 100Mbit 1Gbit}
 reps=${REPS:-3}
 count=${COUNT:-5}
 if [ $# -eq 0 ]; then
-  set -- ../shared/corpus/layers/debian-bookworm-python3-layer.tar.gz ../shared/corpus/layers/debian-bookworm-minbase.tar.gz
+  set -- ../shared/corpus/layers/debian-bookworm-minbase.tar.gz ../shared/corpus/layers/debian-bookworm-python3-layer.tar.gz
 fi
 for tool in skopeo docker-registry jq sha256sum; do
   command -v "$tool" >/dev/null || { echo "pull.sh: $tool is not on PATH (apt-get install skopeo docker-registry jq)" >&2; exit 2; }
@@ -64,49 +69,61 @@ trap cleanup EXIT
 go build -buildvcs=auto -o "$work/zbench" ./cmd/zbench
 go build -o "$work/throttle" ./scripts/throttle
 
-# The image: an OCI layout of the blobs as they are (gzip, as published).
-layout=$work/layout
-mkdir -p "$layout/blobs/sha256"
-layers='[]'
-diffids='[]'
-total=0
-for blob in "$@"; do
-  [ -f "$blob" ] || { echo "pull.sh: no layer blob at $blob" >&2; exit 2; }
-  case "$(head -c 2 "$blob" | od -An -tx1 | tr -d ' \n')" in
-    1f8b) ;;
-    *) echo "pull.sh: $blob is not gzip: the pull compares gzip as published" >&2; exit 2 ;;
-  esac
-  d=$(sha256sum "$blob" | cut -d' ' -f1)
-  diff=$(gzip -dc "$blob" | sha256sum | cut -d' ' -f1)
-  size=$(stat -c %s "$blob")
-  total=$((total + size))
-  cp "$blob" "$layout/blobs/sha256/$d"
-  layers=$(jq -c --arg d "sha256:$d" --argjson s "$size" \
-    '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]' <<<"$layers")
-  diffids=$(jq -c --arg d "sha256:$diff" '. + [$d]' <<<"$diffids")
-done
-put() { # file → digest, size (the blob is moved into the layout)
-  local d s
-  d=$(sha256sum "$1" | cut -d' ' -f1)
-  s=$(stat -c %s "$1")
-  mv "$1" "$layout/blobs/sha256/$d"
-  echo "sha256:$d $s"
+# An image: an OCI layout (in $1) of the blobs as they are (gzip, as
+# published); sets total to their bytes.
+make_layout() {
+  local layout=$1 blob d diff size layers='[]' diffids='[]'
+  shift
+  mkdir -p "$layout/blobs/sha256"
+  total=0
+  for blob in "$@"; do
+    [ -f "$blob" ] || { echo "pull.sh: no layer blob at $blob" >&2; exit 2; }
+    case "$(head -c 2 "$blob" | od -An -tx1 | tr -d ' \n')" in
+      1f8b) ;;
+      *) echo "pull.sh: $blob is not gzip: the pull compares gzip as published" >&2; exit 2 ;;
+    esac
+    d=$(sha256sum "$blob" | cut -d' ' -f1)
+    diff=$(gzip -dc "$blob" | sha256sum | cut -d' ' -f1)
+    size=$(stat -c %s "$blob")
+    total=$((total + size))
+    cp "$blob" "$layout/blobs/sha256/$d"
+    layers=$(jq -c --arg d "sha256:$d" --argjson s "$size" \
+      '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]' <<<"$layers")
+    diffids=$(jq -c --arg d "sha256:$diff" '. + [$d]' <<<"$diffids")
+  done
+  put() { # file → digest, size (the blob is moved into the layout)
+    local d s
+    d=$(sha256sum "$1" | cut -d' ' -f1)
+    s=$(stat -c %s "$1")
+    mv "$1" "$layout/blobs/sha256/$d"
+    echo "sha256:$d $s"
+  }
+  jq -cn --argjson ids "$diffids" \
+    '{architecture: "amd64", os: "linux", config: {}, rootfs: {type: "layers", diff_ids: $ids}}' >"$work/config.json"
+  read -r cd cs < <(put "$work/config.json")
+  jq -cn --arg cd "$cd" --argjson cs "$cs" --argjson layers "$layers" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' >"$work/manifest.json"
+  read -r md ms < <(put "$work/manifest.json")
+  jq -cn --arg md "$md" --argjson ms "$ms" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $md, size: $ms,
+      annotations: {"org.opencontainers.image.ref.name": "pull"}}]}' >"$layout/index.json"
+  echo '{"imageLayoutVersion": "1.0.0"}' >"$layout/oci-layout"
 }
-jq -cn --argjson ids "$diffids" \
-  '{architecture: "amd64", os: "linux", config: {}, rootfs: {type: "layers", diff_ids: $ids}}' >"$work/config.json"
-read -r cd cs < <(put "$work/config.json")
-jq -cn --arg cd "$cd" --argjson cs "$cs" --argjson layers "$layers" \
-  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' >"$work/manifest.json"
-read -r md ms < <(put "$work/manifest.json")
-jq -cn --arg md "$md" --argjson ms "$ms" \
-  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $md, size: $ms,
-    annotations: {"org.opencontainers.image.ref.name": "pull"}}]}' >"$layout/index.json"
-echo '{"imageLayoutVersion": "1.0.0"}' >"$layout/oci-layout"
+# The tool's fixed cost is measured with an image of one small layer: one
+# 4 KiB file.
+mkdir -p "$work/small/etc"
+head -c 4096 /dev/urandom >"$work/small/etc/small"
+tar -C "$work/small" -c etc | gzip -n >"$work/small.tar.gz"
+make_layout "$work/small-layout" "$work/small.tar.gz"
+make_layout "$work/layout" "$@"
+layout=$work/layout
 
 start_registry >&2
 trap cleanup EXIT # start_registry set its own
 repo=zbench/pull-$$:latest
+small=zbench/pull-small-$$:latest
+skopeo copy -q --dest-tls-verify=false "oci:$work/small-layout:pull" "docker://$ZBENCH_REGISTRY/$small" >&2
 skopeo copy -q --dest-tls-verify=false "oci:$layout:pull" "docker://$ZBENCH_REGISTRY/$repo" >&2
 echo "pull.sh: pushed $# layer(s), $total bytes of gzip, as $ZBENCH_REGISTRY/$repo" >&2
 
@@ -115,6 +132,8 @@ decoders=gzip-std,gzip-klauspost,gzip-pgzip
 command -v unpigz >/dev/null && decoders=$decoders,unpigz-pipe
 command -v igzip >/dev/null && decoders=$decoders,igzip-pipe
 "$work/zbench" run -progress none -o "$work/run" -codecs "$decoders" -ops decode-original -count "$count" "$@" >&2
+# The client work beside the decode, on the file system the clients write to.
+"$work/zbench" clientwork -count "$count" -dir "$work" -o "$work/run/clientwork.json" "$@" >&2
 
 profile_of() { # client → zbench's client profile
   case $1 in
@@ -129,23 +148,43 @@ model() { # profile rate → "decoder overlapped sequential" of gzip as publishe
   "$work/zbench" evidence -client "$1" -bandwidth "$2" -o - "$work/run" |
     jq -r '.pull_time.corpus[] | select(.encoder == null) | "\(.decoder) \(.overlapped_s) \(.sequential_s)"'
 }
+pipeline() { # client rate → the puller's row of client_pipelines (JSON)
+  "$work/zbench" evidence -bandwidth "$2" -o - "$work/run" |
+    jq -c --arg p "$1" '.client_pipelines.rows[] | select(.puller == $p)'
+}
 
-# Each client pulls into a fresh destination; $1 is the registry address.
+# Each client pulls image $2 from registry address $1; with $3 = prepare it
+# empties its destination instead (not timed).
 pull_skopeo() {
-  rm -rf "$work/dest" && mkdir -p "$work/dest"
-  skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$1/$repo" "dir:$work/dest" >/dev/null
+  if [ "${3:-}" = prepare ]; then rm -rf "$work/dest" && mkdir -p "$work/dest"; return; fi
+  skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$1/$2" "dir:$work/dest" >/dev/null
 }
 pull_podman() {
-  chmod -R u+w "$work/podman" 2>/dev/null || true
-  rm -rf "$work/podman" && mkdir -p "$work/podman"
+  if [ "${3:-}" = prepare ]; then
+    chmod -R u+w "$work/podman" 2>/dev/null || true
+    rm -rf "$work/podman" && mkdir -p "$work/podman"
+    return
+  fi
   podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs \
-    pull -q --tls-verify=false "$1/$repo" >/dev/null
+    pull -q --tls-verify=false "$1/$2" >/dev/null
+}
+ctr_clean() {
+  # containerd keeps what it pulled, and ctr's pull holds a lease (24 h)
+  # on its content and snapshots: remove the images and the leases, let
+  # the collector run, and check that no snapshot is left.
+  local c=(ctr -a "$work/ctrd/sock" -n zbench) id
+  for id in $("${c[@]}" images ls -q); do "${c[@]}" images rm "$id" >/dev/null; done
+  for id in $("${c[@]}" leases ls -q); do "${c[@]}" leases rm --sync "$id" >/dev/null; done
+  "${c[@]}" content prune references >/dev/null 2>&1 || true
+  if [ -n "$("${c[@]}" snapshots --snapshotter native ls 2>/dev/null | tail -n +2)" ]; then
+    echo "pull.sh: containerd kept snapshots after cleanup; a pull would skip the unpack" >&2
+    "${c[@]}" snapshots --snapshotter native ls >&2
+    exit 3
+  fi
 }
 pull_ctr() {
-  # containerd keeps what it pulled: remove the image and its content first.
-  ctr -a "$work/ctrd/sock" -n zbench images rm --sync "$1/$repo" >/dev/null 2>&1 || true
-  ctr -a "$work/ctrd/sock" -n zbench content prune references >/dev/null 2>&1 || true
-  ctr -a "$work/ctrd/sock" -n zbench images pull --plain-http --snapshotter native "$1/$repo" >/dev/null
+  if [ "${3:-}" = prepare ]; then ctr_clean; return; fi
+  ctr -a "$work/ctrd/sock" -n zbench images pull --plain-http --snapshotter native "$1/$2" >/dev/null
 }
 start_containerd() {
   mkdir -p "$work/ctrd"
@@ -168,36 +207,38 @@ CONF
   return 1
 }
 
-# What the client overlaps, from the sources: skopeo's copy to dir: streams
-# each blob through the digest check, pgzip and the file (overlapped).
-# containerd's unpacker (unpacker.go) applies a layer once its fetch into the
-# content store has completed: download, then decode and untar (sequential
-# per layer; the next layer downloads meanwhile). Podman's storage
-# destination (containers/image storage/storage_dest.go, putBlobToPendingFile)
-# writes the blob to a temporary file while decoding it once for its diffID,
-# then applies the file (containers/storage's DecompressStream, pgzip again):
-# max(download, decode) + decode + untar, which "sequential" approximates.
-shape_of() {
-  case $1 in
-    skopeo) echo overlapped ;;
-    *) echo sequential ;;
-  esac
-}
-
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+timed() ( # REPS pulls of image $2 through address $1 with client $3 → the wall times, one a line
+  set -e
+  local t0 t1
+  for _ in $(seq 1 "$reps"); do
+    # each pull starts with the last one's files removed and written out
+    # (zbench clientwork syncs before each timing too)
+    "pull_$3" "$1" "$2" prepare
+    sync
+    t0=$(date +%s.%N)
+    "pull_$3" "$1" "$2"
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+  done
+)
 
 table=$work/pull.txt
 rows='[]'
-printf '%-8s %-16s %-8s %-14s %10s %12s %12s %-10s %10s\n' client profile rate decoder measured overlapped sequential model measured/model >"$table"
+printf '%-8s %-16s %-8s %-14s %10s %10s %10s %10s %10s %10s\n' client profile rate decoder measured fixed work model measured/model 'dl+decode' >"$table"
 for client in $CLIENTS; do
   command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
   if [ "$client" = ctr ] && [ -z "$ctrd_pid" ]; then start_containerd; fi
   prof=$(profile_of "$client")
+  # The tool's fixed cost: its start, the registry's handshake, manifest and
+  # config, and a layer of one small file, straight from the registry.
+  fixed=$(timed "$ZBENCH_REGISTRY" "$small" "$client" | median)
+  echo "pull.sh: $client: fixed cost (an image of one small layer) ${fixed} s" >&2
   for rate in $rates; do
     addr=$ZBENCH_REGISTRY
     model_rate=$rate
     if [ "$rate" = none ]; then
-      model_rate=1000Tbit # download takes no time: decode alone
+      model_rate=1000Tbit # download takes no time
     else
       "$work/throttle" -target "$ZBENCH_REGISTRY" -rate "$rate" >"$work/proxy.out" &
       proxy_pid=$!
@@ -205,29 +246,31 @@ for client in $CLIENTS; do
       addr=$(sed -n 's/^listening on //p' "$work/proxy.out")
       [ -n "$addr" ] || { echo "pull.sh: the proxy did not start" >&2; exit 1; }
     fi
-    times=()
-    for _ in $(seq 1 "$reps"); do
-      t0=$(date +%s.%N)
-      "pull_$client" "$addr"
-      t1=$(date +%s.%N)
-      times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
-    done
+    mapfile -t times < <(timed "$addr" "$repo" "$client")
+    [ "${#times[@]}" -eq "$reps" ] || { echo "pull.sh: $client at $rate: a pull failed" >&2; exit 3; }
     if [ -n "${proxy_pid:-}" ]; then
       kill "$proxy_pid" && wait "$proxy_pid" 2>/dev/null || true
       proxy_pid=""
     fi
     measured=$(printf '%s\n' "${times[@]}" | median)
     read -r dec ovl seq < <(model "$prof" "$model_rate")
-    shape=$(shape_of "$client")
-    m=$ovl
-    [ "$shape" = sequential ] && m=$seq
+    pl=$(pipeline "$client" "$model_rate")
+    if [ -z "$pl" ] || [ "$(jq -r '.missing // ""' <<<"$pl")" != "" ]; then
+      echo "pull.sh: no pipeline model of $client: ${pl:-none in zbench evidence}" >&2
+      exit 3
+    fi
+    work_s=$(jq -r .work_s <<<"$pl")
+    m=$(awk -v a="$fixed" -v b="$work_s" 'BEGIN { printf "%.6f", a + b }')
     ratio=$(awk -v a="$measured" -v b="$m" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    printf '%-8s %-16s %-8s %-14s %9.3fs %11.3fs %11.3fs %-10s %10s\n' "$client" "$prof" "$rate" "$dec" "$measured" "$ovl" "$seq" "$shape" "$ratio" >>"$table"
+    dlm=$ovl
+    [ "$client" != skopeo ] && dlm=$seq
+    printf '%-8s %-16s %-8s %-14s %9.3fs %9.3fs %9.3fs %9.3fs %10s %9.3fs\n' "$client" "$prof" "$rate" "$dec" "$measured" "$fixed" "$work_s" "$m" "$ratio" "$dlm" >>"$table"
     rows=$(jq -c --arg client "$client" --arg prof "$prof" --arg rate "$rate" --arg dec "$dec" --argjson reps "$reps" \
       --argjson times "$(printf '%s\n' "${times[@]}" | jq -sc .)" --argjson median "$measured" \
-      --argjson ovl "$ovl" --argjson seq "$seq" --arg shape "$shape" --argjson m "$m" \
+      --argjson ovl "$ovl" --argjson seq "$seq" --argjson m "$m" --argjson fixed "$fixed" --argjson pl "$pl" \
       '. + [{client: $client, profile: $prof, rate: $rate, decoder: $dec, reps: $reps, times_s: $times, median_s: $median,
-        overlapped_s: $ovl, sequential_s: $seq, model: $shape, model_s: $m}]' <<<"$rows")
+        overlapped_s: $ovl, sequential_s: $seq, model: "pipeline", model_s: $m, fixed_s: $fixed, work_s: $pl.work_s,
+        phases: $pl.phases, stages: $pl.stages}]' <<<"$rows")
     echo "pull.sh: $client at $rate: ${times[*]} s" >&2
   done
 done
@@ -237,7 +280,7 @@ jq -n --argjson rows "$rows" --argjson bytes "$total" --argjson count "$count" \
   --argjson layers "$(printf '%s\n' "${names[@]}" | jq -Rsc 'split("\n") | map(select(. != ""))')" \
   '{layers: $layers, gzip_bytes: $bytes, count: $count, pulls: $rows}' >"$work/run/pulls.json"
 echo
-echo "Pull of $# layer(s), $total bytes of gzip, median of $reps; model: zbench evidence -client PROFILE (gzip as published)"
+echo "Pull of $# layer(s), $total bytes of gzip, median of $reps; model: fixed (one small layer) + work (zbench evidence client_pipelines); dl+decode: the older model"
 cat "$table"
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

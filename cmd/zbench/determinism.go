@@ -53,7 +53,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	var writeSize byteSize = determinism.DefaultWriteSize
 	fs.Var(&writeSize, "write-size", "size of the pieces of the piecewise encode (default 32KiB, io.Copy's)")
 	var maxBytes byteSize = 2 << 30
-	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
+	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
 	var src sourceFlags
 	registerSourceFlags(fs, &src)

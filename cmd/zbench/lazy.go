@@ -53,7 +53,7 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var src sourceFlags
 	registerSourceFlags(fs, &src)
 	var maxBytes byteSize = 2 << 30
-	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load (default 2GiB)")
+	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

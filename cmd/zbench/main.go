@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"zbench/bench/clientwork"
 )
 
 // A command is one subcommand, in the manner of sweet's subcommand table.
@@ -29,6 +30,7 @@ var commands = []command{
 	{"site", "write the nightly trend site (static HTML) from the history store", cmdSite},
 	{"determinism", "encode layers repeatedly: same bytes across runs, threads, implementations?", cmdDeterminism},
 	{"evidence", "answer the image-spec questions from run directories, with method (JSON)", cmdEvidence},
+	{"clientwork", "time what a client does to a pulled layer beside decoding: hash, write, fsync, untar, copy", cmdClientwork},
 	{"lazy", "eStargz and zstd:chunked: size against plain, bytes fetched on an update or for files first", cmdLazy},
 }
 
@@ -45,6 +47,7 @@ func (e *exitError) Unwrap() error { return e.err }
 var errUsage = errors.New("usage error")
 
 func main() {
+	clientwork.LegacyChild() // the child zbench clientwork starts to time sha256 as Go before 1.21 did
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

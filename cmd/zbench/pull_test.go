@@ -16,9 +16,10 @@ import (
 
 // TestPullScript pulls a small real layer through skopeo behind the
 // throttling proxy at 20 Mbit/s (scripts/pull.sh end to end): the table
-// must have skopeo's row with the containers/image profile's decoder, and
-// the measured pull can be no faster than the layer's download at that
-// rate, which only holds if the proxy throttles.
+// must have skopeo's row with the containers/image profile's decoder, the
+// measured pull can be no faster than the layer's download at that rate,
+// which only holds if the proxy throttles, and the pipeline model's work
+// is about the download (skopeo streams).
 func TestPullScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds zbench, starts a registry and pulls through skopeo (-short)")
@@ -42,18 +43,23 @@ func TestPullScript(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("pull.sh: exit %d\n%s", code, out)
 	}
-	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +overlapped +([0-9.]+)$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+) +([0-9.]+)s$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no skopeo row in the table:\n%s", out)
 	}
 	measured, _ := strconv.ParseFloat(m[1], 64)
-	overlapped, _ := strconv.ParseFloat(m[2], 64)
+	fixed, _ := strconv.ParseFloat(m[2], 64)
+	work, _ := strconv.ParseFloat(m[3], 64)
+	model, _ := strconv.ParseFloat(m[4], 64)
 	download := float64(st.Size()) * 8 / 20e6
 	if measured < download*0.97 {
 		t.Errorf("measured %.3f s, faster than the download alone at 20 Mbit/s (%.3f s): the proxy did not throttle\n%s", measured, download, out)
 	}
-	if overlapped < download*0.99 || overlapped > download*1.5 {
-		t.Errorf("model %.3f s overlapped, want about the download, %.3f s\n%s", overlapped, download, out)
+	if work < download*0.99 || work > download*1.5 {
+		t.Errorf("model's work %.3f s, want about the download, %.3f s\n%s", work, download, out)
+	}
+	if fixed <= 0 || math.Abs(fixed+work-model) > 0.002 {
+		t.Errorf("fixed %.3f s + work %.3f s is not the model's %.3f s\n%s", fixed, work, model, out)
 	}
 
 	// The same row as JSON, in OUT and in the run kept there, where
@@ -68,7 +74,8 @@ func TestPullScript(t *testing.T) {
 		}
 		r := p.Pulls[0]
 		if r.Client != "skopeo" || r.Profile != "containers-image" || r.Rate != "20Mbit" || r.Decoder != "gzip-pgzip" || r.Reps != 1 ||
-			r.Model != "overlapped" || math.Abs(r.MedianS-measured) > 0.0015 || math.Abs(r.ModelS-overlapped) > 0.0015 || len(r.TimesS) != 1 {
+			r.Model != results.ModelPipeline || math.Abs(r.MedianS-measured) > 0.0015 || math.Abs(r.ModelS-model) > 0.0015 || len(r.TimesS) != 1 ||
+			r.Stages["download"] <= 0 || r.Phases["copy"] <= 0 {
 			t.Errorf("%s: row %+v, table %s", path, r, m[0])
 		}
 	}

@@ -1,0 +1,449 @@
+package evidence
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"zbench/results"
+)
+
+// A Puller is how one tool pulls an image, step by step, as its source
+// reads: which stages go over a layer's bytes together, which wait for
+// others, and whether layers go one at a time. The model it gives
+// ([PullerModel]) is download and decode (from the runs) and the client
+// work beside them (hashing, writing, syncing, unpacking, copying; zbench
+// clientwork) composed along those steps. The table [Pullers] is the one
+// place to update when a tool changes.
+type Puller struct {
+	// Name is what scripts/pull.sh calls the tool's pull: "skopeo".
+	Name string `json:"name"`
+	// Tool is the command pulled with; Client the profile whose decoders
+	// it runs (see [Clients]).
+	Tool   string `json:"tool"`
+	Client string `json:"client"`
+	// Go is the Go release the tool's build was made with (Debian 12's
+	// packages: go1.19.8; go version -m BINARY says). Before go1.21,
+	// crypto/sha256 has no code for the CPU's SHA extensions, and the
+	// model hashes at the rate zbench clientwork measured without them.
+	Go     string  `json:"go"`
+	Phases []Phase `json:"phases"`
+	// Left says what the model leaves out of the tool's work.
+	Left   string `json:"left_out,omitempty"`
+	Source string `json:"source"`
+}
+
+// A Phase is a part of a pull that ends before the next begins.
+type Phase struct {
+	Name string `json:"name"`
+	// Concurrent says the layers go through the phase at once (sharing
+	// the link and the cores), rather than one after another in order.
+	Concurrent bool `json:"concurrent"`
+	// Before are stages done for a layer before its stream, one after
+	// another; Threads are the stream: each thread runs its stages, all
+	// of them over one pass of the bytes; After are stages done when the
+	// stream has ended, one after another.
+	Before  []string   `json:"before,omitempty"`
+	Threads [][]string `json:"threads"`
+	After   []string   `json:"after,omitempty"`
+}
+
+// Stages of a pull besides those of results.LayerWork.
+const (
+	// StageDownload is the layer's blob over the link: bytes × 8 / rate.
+	StageDownload = "download"
+	// StageDecode is the client's gzip decoder on the blob, at the run's
+	// median decode-original throughput.
+	StageDecode = "decode"
+	// StageCopyParents copies the unpacked trees of every layer below
+	// (the native snapshotter and the vfs driver make a layer's directory
+	// as a copy of its parent's).
+	StageCopyParents = "copy-parents"
+)
+
+// Pullers are the pulls scripts/pull.sh measures, as their sources read
+// for the versions Debian 12 packages.
+var Pullers = []Puller{
+	{
+		Name:   "skopeo",
+		Tool:   "skopeo copy --dest-decompress docker://… dir:…",
+		Client: "containers-image",
+		Go:     "go1.19.8",
+		Phases: []Phase{{Name: "copy", Threads: [][]string{
+			{StageDownload},
+			{results.StageSHA256Blob, StageDecode},
+			{results.StageSHA256Tar, results.StageWriteTar},
+		}, After: []string{results.StageFsyncTar}}},
+		Left: "the manifest and config, the process's start (the fixed cost pull.sh measures apart)",
+		Source: "skopeo v1.9.3 with containers/image v5.22.1: the dir: destination is not thread-safe, so layers go one at a time " +
+			"(copy/copy.go 262-272, directory/directory_dest.go 108); one io.Copy (directory_dest.go 154) pulls the body through the " +
+			"blob's sha256 check (copy/blob.go 36) into pgzip, which inflates in its own goroutine (compression.go 177-197), and hashes " +
+			"the tar for its new digest (directory_dest.go 152) while writing it; then Sync, chmod, rename (directory_dest.go 162-180)",
+	},
+	{
+		Name:   "podman",
+		Tool:   "podman pull, vfs driver",
+		Client: "containers-image",
+		Go:     "go1.19.8",
+		Phases: []Phase{
+			{Name: "fetch", Concurrent: true, Threads: [][]string{
+				{StageDownload},
+				{results.StageSHA256Blob, results.StageWriteBlob},
+				{StageDecode},
+				{results.StageSHA256Tar},
+			}},
+			{Name: "commit", Before: []string{StageCopyParents}, Threads: [][]string{
+				{StageDecode},
+				{results.StageUntar},
+			}, After: slices.Repeat([]string{results.StageSyncSmall}, 7)},
+		},
+		Left: "tar-split's pass over the headers and its gzip, the re-exec of the applier, " +
+			"the overlap of a layer's commit with the later layers' downloads",
+		Source: "Podman v4.3.1 with containers/image v5.23.1 and containers/storage v1.43.0: up to 6 layers download at once " +
+			"(storage/storage_dest.go 109, copy/copy.go 44); putBlobToPendingFile (storage_dest.go 174-235) writes the checked blob " +
+			"to a temporary file while DecompressStream (pgzip) feeds the diffID's sha256; commits go in layer order: vfs Create copies " +
+			"the parent's tree (drivers/vfs/driver.go 194-201), then applyDiffWithOptions (layers.go 1639-1785) decodes the file again " +
+			"(pgzip) into a chrooted storage-applyLayer child that unpacks it; each layer's Put saves the layer store three times and " +
+			"writes its tar-split, each an atomic write with fdatasync (pkg/ioutils/fswriters.go 95-108; layers.go 479-536, 823, 1731, 1782, 889): " +
+			"7 small synced writes",
+	},
+	{
+		Name:   "ctr",
+		Tool:   "ctr images pull --snapshotter native",
+		Client: "containerd-1.7",
+		Go:     "go1.19.8",
+		Phases: []Phase{
+			{Name: "fetch", Concurrent: true, Threads: [][]string{
+				{StageDownload},
+				{results.StageWriteBlob, results.StageSHA256Blob},
+			}, After: []string{results.StageFsyncBlob}},
+			{Name: "unpack", Before: []string{StageCopyParents}, Threads: [][]string{
+				{StageDecode},
+				{results.StageSHA256Tar, results.StageUntar},
+			}},
+		},
+		Left: "the gRPC hop of every 1 MiB of the fetch, the metadata database's commits, the disk-usage walk after each layer",
+		Source: "containerd v1.6.20: ctr fetches every blob first, all at once (cmd/ctr/commands/images/pull.go 95, " +
+			"images/handlers.go 154-187), the daemon hashing each chunk as it writes it (content/local/writer.go 69-71) and syncing " +
+			"on commit (writer.go 95); then it unpacks layer after layer (image.go 361-382): the native snapshotter copies the parent " +
+			"(snapshots/native/native.go 279-289), the applier decodes (unpigz -d -c when on PATH, else compress/gzip) " +
+			"and hashes the tar as archive.Apply unpacks it (diff/apply/apply.go 71-101)",
+	},
+}
+
+// PullerByName returns the puller called name.
+func PullerByName(name string) (Puller, bool) {
+	for _, p := range Pullers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Puller{}, false
+}
+
+// PullerLayer is what the model needs of one layer: its client work, the
+// blob's size and the decoder's time on it.
+type PullerLayer struct {
+	Work    results.LayerWork
+	DecodeS float64
+}
+
+// PullerModel is the modelled time of a pull: the sum of the phases, and
+// each stage summed over the layers (where it is spent, not when).
+type PullerModel struct {
+	WorkS  float64            `json:"work_s"`
+	Phases map[string]float64 `json:"phases"`
+	Stages map[string]float64 `json:"stages"`
+}
+
+// A Machine is what the model needs of the machine the client work was
+// measured on.
+type Machine struct {
+	Cores int
+	// SHA256LegacyMBps is the sha256 rate without the SHA extensions
+	// (results.ClientWork); 0 when not measured.
+	SHA256LegacyMBps float64
+}
+
+// LegacyHash says whether the tool hashes without the CPU's SHA
+// extensions: it was built with Go before 1.21.
+func (p Puller) LegacyHash() bool {
+	v := strings.TrimPrefix(p.Go, "go")
+	major, rest, _ := strings.Cut(v, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	if major != "1" {
+		return false
+	}
+	n := 0
+	for _, c := range minor {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n > 0 && n < 21
+}
+
+// Model composes the time of a pull of layers (in image order, base
+// first) at bitsPerSecond on machine m. A layer's stream takes
+// as long as its busiest thread, and no less than its CPU stages over the
+// cores (download and fsync wait, and take no CPU); a phase of layers one
+// after another sums the layers; a phase of concurrent layers takes the
+// longest of the summed download, the slowest layer, and the CPU of all
+// layers over the cores.
+func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) PullerModel {
+	m := PullerModel{Phases: map[string]float64{}, Stages: map[string]float64{}}
+	cores := max(mc.Cores, 1)
+	legacy := p.LegacyHash() && mc.SHA256LegacyMBps > 0
+	var parents float64 // copy of the trees below the current layer
+	stage := func(name string, l PullerLayer, below float64) float64 {
+		switch name {
+		case StageDownload:
+			return float64(l.Work.BlobBytes) * 8 / bitsPerSecond
+		case StageDecode:
+			return l.DecodeS
+		case StageCopyParents:
+			return below
+		case results.StageSHA256Blob:
+			if legacy {
+				return float64(l.Work.BlobBytes) / (mc.SHA256LegacyMBps * 1e6)
+			}
+		case results.StageSHA256Tar:
+			if legacy {
+				return float64(l.Work.TarBytes) / (mc.SHA256LegacyMBps * 1e6)
+			}
+		}
+		return l.Work.Stages()[name]
+	}
+	waits := func(name string) bool {
+		return name == StageDownload || name == results.StageFsyncBlob || name == results.StageFsyncTar
+	}
+	for _, ph := range p.Phases {
+		var total, downloads, cpu, slowest float64
+		parents = 0
+		for _, l := range layers {
+			var before, after, stream, lcpu float64
+			for _, s := range ph.Before {
+				v := stage(s, l, parents)
+				before += v
+				m.Stages[s] += v
+			}
+			for _, th := range ph.Threads {
+				var t float64
+				for _, s := range th {
+					v := stage(s, l, parents)
+					t += v
+					m.Stages[s] += v
+					if s == StageDownload {
+						downloads += v
+					} else if !waits(s) {
+						lcpu += v
+					}
+				}
+				stream = math.Max(stream, t)
+			}
+			if !ph.Concurrent {
+				stream = math.Max(stream, lcpu/float64(cores))
+			}
+			for _, s := range ph.After {
+				v := stage(s, l, parents)
+				after += v
+				m.Stages[s] += v
+			}
+			lcpu += before
+			cpu += lcpu
+			layerS := before + stream + after
+			slowest = math.Max(slowest, layerS)
+			total += layerS
+			parents += l.Work.CopyS
+		}
+		if ph.Concurrent {
+			total = math.Max(downloads, math.Max(slowest, cpu/float64(cores)))
+		}
+		m.Phases[ph.Name] = total
+		m.WorkS += total
+	}
+	return m
+}
+
+// PullerRow is a puller's modelled pull of the client-work layers at one
+// bandwidth.
+type PullerRow struct {
+	Puller    string `json:"puller"`
+	Tool      string `json:"tool"`
+	Client    string `json:"client"`
+	Decoder   string `json:"decoder,omitempty"`
+	Bandwidth string `json:"bandwidth"`
+	PullerModel
+	// Missing says why there is no model: the profile was not asked for,
+	// or the runs lack its decoder on a layer.
+	Missing string `json:"missing,omitempty"`
+}
+
+// ClientPipelines is every puller's model over the layers of a client-work
+// measurement, at each bandwidth.
+type ClientPipelines struct {
+	Layers []string            `json:"layers"` // in image order, base first
+	Cores  int                 `json:"cores"`
+	Rows   []PullerRow         `json:"rows"`
+	Work   []results.LayerWork `json:"work"`
+	Method string              `json:"method"`
+	Source string              `json:"source,omitempty"`
+}
+
+// pipelines models each puller whose client profile is among ps over the
+// layers of w, at each bandwidth of p.
+func pipelines(d *data, w *results.ClientWork, ps []Profile, p Params) *ClientPipelines {
+	cp := &ClientPipelines{Cores: w.Cores, Work: w.Layers, Method: "Each puller's pull is composed from its steps (the tool's source, " +
+		"in the puller table) and stages measured on this machine: download at the rate, the client profile's gzip decoder at the " +
+		"run's median decode-original throughput, and the client work of zbench clientwork. " + w.Method +
+		" A tool built with Go before 1.21 hashes at the sha256 rate measured without the CPU's SHA extensions, as its crypto/sha256 does." +
+		" A stream takes as long as its busiest thread and no less than its CPU over the cores; layers one after another add up; " +
+		"layers at once take the longest of their summed download, their slowest layer and their CPU over the cores. " +
+		"The model leaves out the tool's fixed cost (its start, the manifest and config), which scripts/pull.sh measures apart " +
+		"with an image of one small layer and adds."}
+	for _, l := range w.Layers {
+		cp.Layers = append(cp.Layers, l.Layer)
+	}
+	for _, pu := range Pullers {
+		for _, bw := range p.Bandwidths {
+			row := PullerRow{Puller: pu.Name, Tool: pu.Tool, Client: pu.Client, Bandwidth: bw.String()}
+			i := slices.IndexFunc(ps, func(pr Profile) bool { return pr.Name == pu.Client })
+			if i < 0 {
+				row.Missing = "client profile " + pu.Client + " was not asked for"
+				cp.Rows = append(cp.Rows, row)
+				continue
+			}
+			row.Decoder = ps[i].Decoders["gzip"]
+			var ls []PullerLayer
+			var missing []string
+			for _, lw := range w.Layers {
+				c := d.originalCell(row.Decoder, lw.Layer)
+				if !c.ok() {
+					missing = append(missing, lw.Layer)
+					continue
+				}
+				ls = append(ls, PullerLayer{Work: lw, DecodeS: c.seconds()})
+			}
+			if len(missing) > 0 {
+				row.Missing = fmt.Sprintf("no successful decode-original cell of %s on %s", row.Decoder, strings.Join(missing, ", "))
+			} else {
+				row.PullerModel = pu.Model(ls, bw.BitsPerSecond, Machine{Cores: w.Cores, SHA256LegacyMBps: w.SHA256LegacyMBps})
+			}
+			cp.Rows = append(cp.Rows, row)
+		}
+	}
+	return cp
+}
+
+// stageList lists stages, a run of one stage as "7 × sync-small".
+func stageList(ss []string) string {
+	var out []string
+	for i := 0; i < len(ss); {
+		j := i
+		for j < len(ss) && ss[j] == ss[i] {
+			j++
+		}
+		if j-i > 1 {
+			out = append(out, fmt.Sprintf("%d × %s", j-i, ss[i]))
+		} else {
+			out = append(out, ss[i])
+		}
+		i = j
+	}
+	return strings.Join(out, ", ")
+}
+
+// PipelinesAnswerID is the ID of the answer of the pullers' models.
+const PipelinesAnswerID = "client-pipelines"
+
+// Answer sets each puller's modelled pull side by side, with where the
+// time goes.
+func (cp *ClientPipelines) Answer() Answer {
+	a := Answer{ID: PipelinesAnswerID, Layers: cp.Layers,
+		Question: "How long does a pull take through each tool, step by step: download, decode, hashing, writing, unpacking?"}
+	var bws []string
+	byKey := map[[2]string]PullerRow{}
+	for _, r := range cp.Rows {
+		if !slices.Contains(bws, r.Bandwidth) {
+			bws = append(bws, r.Bandwidth)
+		}
+		byKey[[2]string{r.Puller, r.Bandwidth}] = r
+	}
+	if len(bws) == 0 {
+		a.Empty = true
+		a.Answer = []string{"No bandwidth was asked for."}
+		return a
+	}
+	t := Table{Caption: fmt.Sprintf("Modelled pull of the %d layer(s), without the tool's fixed cost, on %d core(s)", len(cp.Layers), cp.Cores),
+		Header: append([]string{"tool", "client", "gzip decoder"}, bws...)}
+	st := Table{Caption: "Where the time goes: each stage summed over the layers, at the first bandwidth (stages of one stream overlap)",
+		Header: []string{"tool", "download", "decode", "sha256", "write", "fsync (and small synced writes)", "untar", "copy parents", "phases"}}
+	for _, pu := range Pullers {
+		first, ok := byKey[[2]string{pu.Name, bws[0]}]
+		if !ok {
+			continue
+		}
+		row := []string{pu.Tool, pu.Client, first.Decoder}
+		if first.Missing != "" {
+			a.Notes = append(a.Notes, pu.Name+": "+first.Missing)
+			for range bws {
+				row = append(row, "not modelled")
+			}
+			t.Rows = append(t.Rows, row)
+			continue
+		}
+		for _, bw := range bws {
+			row = append(row, secs(byKey[[2]string{pu.Name, bw}].WorkS))
+		}
+		t.Rows = append(t.Rows, row)
+		s := first.Stages
+		var phases []string
+		for _, ph := range pu.Phases {
+			phases = append(phases, ph.Name+" "+secs(first.Phases[ph.Name]))
+		}
+		st.Rows = append(st.Rows, []string{pu.Name, secs(s[StageDownload]), secs(s[StageDecode]),
+			secs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), secs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
+			secs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), secs(s[results.StageUntar]), secs(s[StageCopyParents]),
+			strings.Join(phases, ", ")})
+		var at []string
+		for _, bw := range bws {
+			at = append(at, secs(byKey[[2]string{pu.Name, bw}].WorkS)+" at "+bw)
+		}
+		a.Answer = append(a.Answer, fmt.Sprintf("%s (%s): %s.", pu.Tool, first.Decoder, strings.Join(at, ", ")))
+		if pu.Left != "" {
+			a.Notes = append(a.Notes, pu.Name+" leaves out "+pu.Left+".")
+		}
+	}
+	steps := Table{Caption: "Each tool's steps, from its source", Header: []string{"tool", "phase", "layers", "before", "stream (threads)", "after", "source"}}
+	for _, pu := range Pullers {
+		for i, ph := range pu.Phases {
+			var ths []string
+			for _, th := range ph.Threads {
+				ths = append(ths, strings.Join(th, "+"))
+			}
+			how := "one after another"
+			if ph.Concurrent {
+				how = "at once"
+			}
+			src := ""
+			if i == 0 {
+				src = pu.Source
+			}
+			steps.Rows = append(steps.Rows, []string{pu.Name, ph.Name, how, stageList(ph.Before), strings.Join(ths, " | "), stageList(ph.After), src})
+		}
+	}
+	work := Table{Caption: "Client work per layer (zbench clientwork)", Header: []string{"layer", "tar", "entries", "sha256 blob", "sha256 tar", "write tar", "fsync tar", "untar", "copy"}}
+	for _, w := range cp.Work {
+		work.Rows = append(work.Rows, []string{w.Layer, mb(w.TarBytes), itoa(int64(w.Entries)), secs(w.SHA256BlobS), secs(w.SHA256TarS),
+			secs(w.WriteTarS), secs(w.FsyncTarS), secs(w.UntarS), secs(w.CopyS)})
+	}
+	a.Tables = []Table{t, st, steps, work}
+	if len(a.Answer) == 0 {
+		a.Empty = true
+		a.Answer = []string{"No tool could be modelled: see the notes."}
+	}
+	a.Method = cp.Method
+	return a
+}
