@@ -143,10 +143,13 @@ func PullerByName(name string) (Puller, bool) {
 }
 
 // PullerLayer is what the model needs of one layer: its client work, the
-// blob's size and the decoder's time on it.
+// blob's size, and the decoder's wall time and CPU time on it (a decoder
+// that runs threads or a program of its own uses more CPU than wall time;
+// 0 when not measured: the wall time stands for it).
 type PullerLayer struct {
-	Work    results.LayerWork
-	DecodeS float64
+	Work       results.LayerWork
+	DecodeS    float64
+	DecodeCPUS float64
 }
 
 // PullerModel is the modelled time of a pull: the sum of the phases, and
@@ -235,9 +238,12 @@ func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) P
 					v := stage(s, l, parents)
 					t += v
 					m.Stages[s] += v
-					if s == StageDownload {
+					switch {
+					case s == StageDownload:
 						downloads += v
-					} else if !waits(s) {
+					case s == StageDecode && l.DecodeCPUS > 0:
+						lcpu += l.DecodeCPUS
+					case !waits(s):
 						lcpu += v
 					}
 				}
@@ -324,7 +330,7 @@ func pipelines(d *data, w *results.ClientWork, ps []Profile, p Params) *ClientPi
 					missing = append(missing, lw.Layer)
 					continue
 				}
-				ls = append(ls, PullerLayer{Work: lw, DecodeS: c.seconds()})
+				ls = append(ls, PullerLayer{Work: lw, DecodeS: c.seconds(), DecodeCPUS: c.cpuSeconds()})
 			}
 			if len(missing) > 0 {
 				row.Missing = fmt.Sprintf("no successful decode-original cell of %s on %s", row.Decoder, strings.Join(missing, ", "))

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,13 @@ func TestPullerModel(t *testing.T) {
 	// (longer than its download) and its fsync.
 	if m := p.Model(layers, 8e9, Machine{Cores: 2}); !eq(m.Phases["fetch"], 0.3+0.03) {
 		t.Errorf("fast link: fetch %v", m.Phases["fetch"])
+	}
+	// A decoder that uses more CPU than wall time (a program with threads
+	// of its own) weighs its CPU: base's unpack is (1.5 + 1.3) / 2 = 1.4.
+	threaded := slices.Clone(layers)
+	threaded[0].DecodeCPUS = 1.5
+	if m := p.Model(threaded, 8e6, Machine{Cores: 2}); !eq(m.Phases["unpack"], 1.4+3.2) {
+		t.Errorf("threaded decoder: unpack %v, want 4.6", m.Phases["unpack"])
 	}
 	// Built with Go 1.19, the tool hashes at the legacy rate: 3+5 MB of
 	// tar at 10 MB/s is 0.8 s of sha256-tar.

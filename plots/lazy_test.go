@@ -140,7 +140,7 @@ func TestLazyAndPullsSections(t *testing.T) {
 			t.Errorf("pulls section lacks %q:\n%s", want, pall)
 		}
 	}
-	if ptab == nil || len(ptab.Rows) != 2 || ptab.Rows[1].Cells[8].Text != "+25.0%" || !ptab.Columns[8].Num {
+	if ptab == nil || len(ptab.Rows) != 2 || ptab.Rows[1].Cells[10].Text != "+25.0%" || !ptab.Columns[10].Num {
 		t.Errorf("pulls table %+v", ptab)
 	}
 }

@@ -57,15 +57,42 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zbench-pull.XXXXXX")
 ctrd_pid=""
+mounted=""
 cleanup() {
   if [ -n "${proxy_pid:-}" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
   if [ -n "$ctrd_pid" ]; then kill "$ctrd_pid" 2>/dev/null || true; wait "$ctrd_pid" 2>/dev/null || true; fi
   stop_registry
+  if [ -n "$mounted" ]; then umount "$mounted" 2>/dev/null || umount -l "$mounted" 2>/dev/null || true; fi
   # podman's vfs layers may hold read-only directories
   chmod -R u+w "$work" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Where the clients write, and zbench clientwork with them: a scratch
+# journaled ext4 (a sparse file on a loop device) when root can make one
+# (PULL_FS=loop, the default), else the directory as it is (PULL_FS=none).
+# A file system of the machine may behave unlike a node's: ext4 without a
+# journal, for one, scans past every inode deleted in the last minutes
+# (recently_deleted in fs/ext4/ialloc.c), which made unpacking a layer ten
+# times slower here right after the last pull was removed.
+fs=$work
+case ${PULL_FS:-loop} in
+  loop)
+    if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && [ -e /dev/loop-control ]; then
+      truncate -s "${PULL_FS_SIZE:-16G}" "$work/fs.img"
+      mkfs.ext4 -q -F "$work/fs.img"
+      mkdir "$work/fs"
+      mount -o loop "$work/fs.img" "$work/fs"
+      mounted=$work/fs
+      fs=$work/fs
+      echo "pull.sh: clients write to a scratch journaled ext4 (PULL_FS=none for $work's own)" >&2
+    else
+      echo "pull.sh: not root, or no mkfs.ext4 or loop device: clients write to $work's file system" >&2
+    fi ;;
+  none) ;;
+  *) echo "pull.sh: PULL_FS=$PULL_FS: want loop or none" >&2; exit 2 ;;
+esac
 go build -buildvcs=auto -o "$work/zbench" ./cmd/zbench
 go build -o "$work/throttle" ./scripts/throttle
 
@@ -133,7 +160,7 @@ command -v unpigz >/dev/null && decoders=$decoders,unpigz-pipe
 command -v igzip >/dev/null && decoders=$decoders,igzip-pipe
 "$work/zbench" run -progress none -o "$work/run" -codecs "$decoders" -ops decode-original -count "$count" "$@" >&2
 # The client work beside the decode, on the file system the clients write to.
-"$work/zbench" clientwork -count "$count" -dir "$work" -o "$work/run/clientwork.json" "$@" >&2
+"$work/zbench" clientwork -count "$count" -dir "$fs" -o "$work/run/clientwork.json" "$@" >&2
 
 profile_of() { # client → zbench's client profile
   case $1 in
@@ -156,16 +183,17 @@ pipeline() { # client rate → the puller's row of client_pipelines (JSON)
 # Each client pulls image $2 from registry address $1; with $3 = prepare it
 # empties its destination instead (not timed).
 pull_skopeo() {
-  if [ "${3:-}" = prepare ]; then rm -rf "$work/dest" && mkdir -p "$work/dest"; return; fi
-  skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$1/$2" "dir:$work/dest" >/dev/null
+  if [ "${3:-}" = prepare ]; then rm -rf "$fs/dest" && mkdir -p "$fs/dest"; return; fi
+  skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$1/$2" "dir:$fs/dest" >/dev/null
 }
 pull_podman() {
   if [ "${3:-}" = prepare ]; then
-    chmod -R u+w "$work/podman" 2>/dev/null || true
-    rm -rf "$work/podman" && mkdir -p "$work/podman"
+    chmod -R u+w "$fs/podman" 2>/dev/null || true
+    rm -rf "$fs/podman" && mkdir -p "$fs/podman/tmp"
     return
   fi
-  podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs \
+  # TMPDIR: where containers/image keeps the blobs it pulls
+  TMPDIR=$fs/podman/tmp podman --root "$fs/podman/root" --runroot "$fs/podman/run" --storage-driver vfs \
     pull -q --tls-verify=false "$1/$2" >/dev/null
 }
 ctr_clean() {
@@ -190,7 +218,7 @@ start_containerd() {
   mkdir -p "$work/ctrd"
   cat >"$work/ctrd/config.toml" <<CONF
 version = 2
-root = "$work/ctrd/root"
+root = "$fs/ctrd"
 state = "$work/ctrd/state"
 [grpc]
   address = "$work/ctrd/sock"
