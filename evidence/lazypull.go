@@ -266,6 +266,7 @@ func PullsAnswer(p *results.Pulls) Answer {
 	var over []string
 	for _, c := range clients {
 		lo, hi := math.Inf(1), math.Inf(-1)
+		clo, chi := math.Inf(1), math.Inf(-1)
 		var n int
 		var prof, model string
 		for _, t := range p.Pulls {
@@ -275,6 +276,10 @@ func PullsAnswer(p *results.Pulls) Answer {
 			n++
 			prof, model = t.Profile, t.Model
 			lo, hi = math.Min(lo, t.MissPct()), math.Max(hi, t.MissPct())
+			if t.CPUS > 0 && t.ModelCPUS > 0 {
+				r := t.CPUS / t.ModelCPUS
+				clo, chi = math.Min(clo, r), math.Max(chi, r)
+			}
 			if math.Abs(t.MissPct()) > MissLimit {
 				over = append(over, fmt.Sprintf("%s at %s (%s)", t.Client, t.Rate, signedPct(t.MissPct())))
 			}
@@ -282,6 +287,12 @@ func PullsAnswer(p *results.Pulls) Answer {
 		s := fmt.Sprintf("%s (profile %s, %s model): measured against modelled %s", c, prof, model, signedPct(lo))
 		if n > 1 {
 			s += " to " + signedPct(hi) + fmt.Sprintf(" over %d rates", n)
+		}
+		if clo <= chi {
+			s += fmt.Sprintf("; its processes used %s× the CPU time of the model's stages", sig(clo, 2))
+			if chi-clo >= 0.05 {
+				s += " to " + sig(chi, 2) + "×"
+			}
 		}
 		a.Answer = append(a.Answer, s+".")
 		a.Figures = append(a.Figures, fig(c+" worst miss", worst(lo, hi), "%", signedPct(worst(lo, hi))))
@@ -293,15 +304,22 @@ func PullsAnswer(p *results.Pulls) Answer {
 		a.Answer = append(a.Answer, fmt.Sprintf("Every pull is within %.0f%% of its model.", MissLimit))
 	}
 	t := Table{Caption: "Measured pull (median wall time) against zbench's model, gzip as published",
-		Header: []string{"client", "profile", "rate", "decoder", "pulls", "measured", "model", "fixed", "work", "modelled", "miss"}}
+		Header: []string{"client", "profile", "rate", "decoder", "pulls", "measured", "model", "fixed", "work", "modelled", "miss", "CPU", "modelled CPU"}}
 	pipeline := false
 	for _, x := range p.Pulls {
-		fixed, work := "", ""
+		fixed, work, cpu, mcpu := "", "", "", ""
 		if x.Model == results.ModelPipeline {
 			pipeline = true
 			fixed, work = secs(x.FixedS), secs(x.WorkS)
 		}
-		t.Rows = append(t.Rows, []string{x.Client, x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, fixed, work, secs(x.ModelS), signedPct(x.MissPct())})
+		if x.CPUS > 0 {
+			cpu = secs(x.CPUS)
+		}
+		if x.ModelCPUS > 0 {
+			mcpu = secs(x.ModelCPUS)
+		}
+		t.Rows = append(t.Rows, []string{x.Client, x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, fixed, work,
+			secs(x.ModelS), signedPct(x.MissPct()), cpu, mcpu})
 	}
 	a.Tables = append(a.Tables, t)
 	if pipeline {
@@ -328,7 +346,9 @@ func PullsAnswer(p *results.Pulls) Answer {
 		"time is the median wall time of the pulls. Model pipeline: the tool's fixed cost (the median pull of an image of one small layer, "+
 		"measured apart) plus the tool's pull composed from its steps as its source takes them (zbench evidence, client_pipelines): "+
 		"download at the rate, the client's gzip decoder at the run's decode-original throughput, and the hashing, writing, syncing, "+
-		"unpacking and copying measured by zbench clientwork on the same layers. Models overlapped and sequential (older files) are "+
+		"unpacking and copying measured by zbench clientwork on the same layers. CPU is the median CPU time of a pull, all the client's "+
+		"processes counted (containerd's daemon and its unpigz for ctr), against the CPU the model's stages take: the difference is "+
+		"work of the client the stages do not hold. Models overlapped and sequential (older files) are "+
 		"download and decode alone, at once or one after the other. Miss is measured over modelled, minus one.",
 		len(p.Layers), mb(p.GzipBytes))
 	return a

@@ -107,7 +107,14 @@ func TestPullsAnswer(t *testing.T) {
 	pp.Pulls[2].Model, pp.Pulls[2].FixedS, pp.Pulls[2].WorkS = results.ModelPipeline, 0.1, 0.3
 	pp.Pulls[2].Phases = map[string]float64{"fetch": 0.1, "unpack": 0.2}
 	pp.Pulls[2].Stages = map[string]float64{StageDownload: 0.05, results.StageUntar: 0.15, StageCopyParents: 0.07}
+	pp.Pulls[2].CPUS, pp.Pulls[2].ModelCPUS = 0.9, 0.45
 	a = PullsAnswer(pp)
+	if !strings.Contains(strings.Join(a.Answer, " "), "its processes used 2.0× the CPU time of the model's stages") {
+		t.Errorf("no CPU against the model: %q", a.Answer)
+	}
+	if r := a.Tables[0].Rows[2]; r[11] != "0.900 s" || r[12] != "0.450 s" {
+		t.Errorf("CPU columns %q", r)
+	}
 	if r := a.Tables[0].Rows[2]; r[7] != "0.100 s" || r[8] != "0.300 s" || len(a.Tables) != 2 {
 		t.Fatalf("pipeline row %q, %d tables", r, len(a.Tables))
 	}

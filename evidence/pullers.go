@@ -155,7 +155,10 @@ type PullerLayer struct {
 // PullerModel is the modelled time of a pull: the sum of the phases, and
 // each stage summed over the layers (where it is spent, not when).
 type PullerModel struct {
-	WorkS  float64            `json:"work_s"`
+	WorkS float64 `json:"work_s"`
+	// CPUS is the CPU time the stages take: all but download and fsync,
+	// the decoder at its CPU time.
+	CPUS   float64            `json:"cpu_s"`
 	Phases map[string]float64 `json:"phases"`
 	Stages map[string]float64 `json:"stages"`
 }
@@ -220,7 +223,7 @@ func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) P
 		return l.Work.Stages()[name]
 	}
 	waits := func(name string) bool {
-		return name == StageDownload || name == results.StageFsyncBlob || name == results.StageFsyncTar
+		return name == StageDownload || name == results.StageFsyncBlob || name == results.StageFsyncTar || name == results.StageSyncSmall
 	}
 	for _, ph := range p.Phases {
 		var total, downloads, cpu, slowest float64
@@ -257,6 +260,11 @@ func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) P
 				after += v
 				m.Stages[s] += v
 			}
+			for _, s := range ph.After {
+				if !waits(s) {
+					lcpu += stage(s, l, parents)
+				}
+			}
 			lcpu += before
 			cpu += lcpu
 			layerS := before + stream + after
@@ -269,6 +277,7 @@ func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) P
 		}
 		m.Phases[ph.Name] = total
 		m.WorkS += total
+		m.CPUS += cpu
 	}
 	return m
 }

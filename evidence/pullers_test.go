@@ -36,6 +36,9 @@ func TestPullerModel(t *testing.T) {
 	if !eq(m.Phases["fetch"], 3) || !eq(m.Phases["unpack"], 4.5) || !eq(m.WorkS, 7.5) {
 		t.Errorf("model %+v, want fetch 3, unpack 4.5, work 7.5", m)
 	}
+	if !eq(m.CPUS, 0.45+1.8+3.9) {
+		t.Errorf("CPU %v, want 6.15", m.CPUS)
+	}
 	if !eq(m.Stages[StageCopyParents], 2) || !eq(m.Stages[StageDownload], 3) || !eq(m.Stages[StageDecode], 1.2) {
 		t.Errorf("stages %+v", m.Stages)
 	}

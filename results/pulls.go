@@ -49,10 +49,16 @@ type PullTime struct {
 	// FixedS is the tool's fixed cost, the median pull of an image of one
 	// small layer measured apart; WorkS the model of the layers' pull;
 	// ModelS their sum. Phases and Stages say where WorkS goes.
-	FixedS float64            `json:"fixed_s,omitempty"`
-	WorkS  float64            `json:"work_s,omitempty"`
-	Phases map[string]float64 `json:"phases,omitempty"`
-	Stages map[string]float64 `json:"stages,omitempty"`
+	FixedS float64 `json:"fixed_s,omitempty"`
+	WorkS  float64 `json:"work_s,omitempty"`
+	// CPUS is the median CPU time of a pull, every process of the client
+	// counted (a daemon's too), CPUsS each pull's; ModelCPUS the CPU
+	// time the model's stages take. 0 when not measured.
+	CPUS      float64            `json:"cpu_s,omitempty"`
+	CPUsS     []float64          `json:"cpus_s,omitempty"`
+	ModelCPUS float64            `json:"model_cpu_s,omitempty"`
+	Phases    map[string]float64 `json:"phases,omitempty"`
+	Stages    map[string]float64 `json:"stages,omitempty"`
 }
 
 // The models a PullTime is set against.

@@ -236,31 +236,43 @@ CONF
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-timed() ( # REPS pulls of image $2 through address $1 with client $3 → the wall times, one a line
+# cpu_ticks PID: the CPU time, in clock ticks, of the waited-for children
+# of shell PID, and of containerd's daemon (and its children) when it
+# runs: what a pull costs in CPU, the client's processes all counted.
+cpu_ticks() {
+  local t
+  t=$(awk '{print $16 + $17}' "/proc/$1/stat")
+  if [ -n "$ctrd_pid" ]; then t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$ctrd_pid/stat"))); fi
+  echo "$t"
+}
+hz=$(getconf CLK_TCK)
+timed() ( # REPS pulls of image $2 through address $1 with client $3 → "wall cpu" seconds, a line each
   set -e
-  local t0 t1
+  local t0 t1 c0 c1 me=$BASHPID
   for _ in $(seq 1 "$reps"); do
     # each pull starts with the last one's files removed and written out
     # (zbench clientwork syncs before each timing too)
     "pull_$3" "$1" "$2" prepare
     sync
+    c0=$(cpu_ticks "$me")
     t0=$(date +%s.%N)
     "pull_$3" "$1" "$2"
     t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+    c1=$(cpu_ticks "$me")
+    awk -v a="$t0" -v b="$t1" -v c="$((c1 - c0))" -v hz="$hz" 'BEGIN { printf "%.3f %.2f\n", b - a, c / hz }'
   done
 )
 
 table=$work/pull.txt
 rows='[]'
-printf '%-8s %-16s %-8s %-14s %10s %10s %10s %10s %10s %10s\n' client profile rate decoder measured fixed work model measured/model 'dl+decode' >"$table"
+printf '%-8s %-16s %-8s %-14s %10s %10s %10s %10s %10s %10s %8s %9s\n' client profile rate decoder measured fixed work model measured/model 'dl+decode' cpu 'model cpu' >"$table"
 for client in $CLIENTS; do
   command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
   if [ "$client" = ctr ] && [ -z "$ctrd_pid" ]; then start_containerd; fi
   prof=$(profile_of "$client")
   # The tool's fixed cost: its start, the registry's handshake, manifest and
   # config, and a layer of one small file, straight from the registry.
-  fixed=$(timed "$ZBENCH_REGISTRY" "$small" "$client" | median)
+  fixed=$(timed "$ZBENCH_REGISTRY" "$small" "$client" | cut -d' ' -f1 | median)
   echo "pull.sh: $client: fixed cost (an image of one small layer) ${fixed} s" >&2
   for rate in $rates; do
     addr=$ZBENCH_REGISTRY
@@ -274,8 +286,11 @@ for client in $CLIENTS; do
       addr=$(sed -n 's/^listening on //p' "$work/proxy.out")
       [ -n "$addr" ] || { echo "pull.sh: the proxy did not start" >&2; exit 1; }
     fi
-    mapfile -t times < <(timed "$addr" "$repo" "$client")
-    [ "${#times[@]}" -eq "$reps" ] || { echo "pull.sh: $client at $rate: a pull failed" >&2; exit 3; }
+    mapfile -t pulls < <(timed "$addr" "$repo" "$client")
+    [ "${#pulls[@]}" -eq "$reps" ] || { echo "pull.sh: $client at $rate: a pull failed" >&2; exit 3; }
+    times=() cpus=()
+    for p in "${pulls[@]}"; do times+=("${p% *}"); cpus+=("${p#* }"); done
+    cpu=$(printf '%s\n' "${cpus[@]}" | median)
     if [ -n "${proxy_pid:-}" ]; then
       kill "$proxy_pid" && wait "$proxy_pid" 2>/dev/null || true
       proxy_pid=""
@@ -292,13 +307,15 @@ for client in $CLIENTS; do
     ratio=$(awk -v a="$measured" -v b="$m" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
     dlm=$ovl
     [ "$client" != skopeo ] && dlm=$seq
-    printf '%-8s %-16s %-8s %-14s %9.3fs %9.3fs %9.3fs %9.3fs %10s %9.3fs\n' "$client" "$prof" "$rate" "$dec" "$measured" "$fixed" "$work_s" "$m" "$ratio" "$dlm" >>"$table"
+    mcpu=$(jq -r .cpu_s <<<"$pl")
+    printf '%-8s %-16s %-8s %-14s %9.3fs %9.3fs %9.3fs %9.3fs %10s %9.3fs %7.2fs %8.2fs\n' "$client" "$prof" "$rate" "$dec" "$measured" "$fixed" "$work_s" "$m" "$ratio" "$dlm" "$cpu" "$mcpu" >>"$table"
     rows=$(jq -c --arg client "$client" --arg prof "$prof" --arg rate "$rate" --arg dec "$dec" --argjson reps "$reps" \
       --argjson times "$(printf '%s\n' "${times[@]}" | jq -sc .)" --argjson median "$measured" \
       --argjson ovl "$ovl" --argjson seq "$seq" --argjson m "$m" --argjson fixed "$fixed" --argjson pl "$pl" \
+      --argjson cpus "$(printf '%s\n' "${cpus[@]}" | jq -sc .)" --argjson cpu "$cpu" \
       '. + [{client: $client, profile: $prof, rate: $rate, decoder: $dec, reps: $reps, times_s: $times, median_s: $median,
-        overlapped_s: $ovl, sequential_s: $seq, model: "pipeline", model_s: $m, fixed_s: $fixed, work_s: $pl.work_s,
-        phases: $pl.phases, stages: $pl.stages}]' <<<"$rows")
+        cpus_s: $cpus, cpu_s: $cpu, overlapped_s: $ovl, sequential_s: $seq, model: "pipeline", model_s: $m, fixed_s: $fixed,
+        work_s: $pl.work_s, model_cpu_s: $pl.cpu_s, phases: $pl.phases, stages: $pl.stages}]' <<<"$rows")
     echo "pull.sh: $client at $rate: ${times[*]} s" >&2
   done
 done

@@ -43,7 +43,7 @@ func TestPullScript(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("pull.sh: exit %d\n%s", code, out)
 	}
-	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+) +([0-9.]+)s$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+) +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no skopeo row in the table:\n%s", out)
 	}
@@ -75,7 +75,7 @@ func TestPullScript(t *testing.T) {
 		r := p.Pulls[0]
 		if r.Client != "skopeo" || r.Profile != "containers-image" || r.Rate != "20Mbit" || r.Decoder != "gzip-pgzip" || r.Reps != 1 ||
 			r.Model != results.ModelPipeline || math.Abs(r.MedianS-measured) > 0.0015 || math.Abs(r.ModelS-model) > 0.0015 || len(r.TimesS) != 1 ||
-			r.Stages["download"] <= 0 || r.Phases["copy"] <= 0 {
+			r.Stages["download"] <= 0 || r.Phases["copy"] <= 0 || r.CPUS <= 0 || len(r.CPUsS) != 1 || r.ModelCPUS <= 0 {
 			t.Errorf("%s: row %+v, table %s", path, r, m[0])
 		}
 	}
