@@ -90,7 +90,16 @@ func sig(v float64, n int) string {
 }
 
 func secs(v float64) string { return sig(v, 3) + " s" }
-func pct(v float64) string  { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
+
+// stageSecs is secs for a stage of a pull: under a millisecond is "0 s"
+// (a download at no rate limit).
+func stageSecs(v float64) string {
+	if math.Abs(v) < 5e-4 {
+		return "0 s"
+	}
+	return secs(v)
+}
+func pct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 
 // mb formats a byte count in decimal units: "49.90 MB", "96.0 kB".
 func mb(n int64) string {

@@ -289,17 +289,19 @@ func PullsAnswer(p *results.Pulls) Answer {
 			s += " to " + signedPct(hi) + fmt.Sprintf(" over %d rates", n)
 		}
 		if clo <= chi {
-			s += fmt.Sprintf("; its processes used %s× the CPU time of the model's stages", sig(clo, 2))
+			s += "; its processes used " + sig(clo, 2) + "×"
 			if chi-clo >= 0.05 {
 				s += " to " + sig(chi, 2) + "×"
 			}
+			s += " the CPU time of the model's stages"
 		}
 		a.Answer = append(a.Answer, s+".")
 		a.Figures = append(a.Figures, fig(c+" worst miss", worst(lo, hi), "%", signedPct(worst(lo, hi))))
 	}
 	if len(over) > 0 {
 		a.Notes = append(a.Notes, fmt.Sprintf("%d pull(s) miss the model by more than %.0f%%: %s. The model is what needs fixing "+
-			"(what the client does serially: digest, untar, fsync), not the numbers: see the stages.", len(over), MissLimit, strings.Join(over, ", ")))
+			"(what the client does serially: digest, untar, fsync), not the numbers: see where the modelled work goes, "+
+			"and the CPU the client spent beyond it.", len(over), MissLimit, strings.Join(over, ", ")))
 	} else {
 		a.Answer = append(a.Answer, fmt.Sprintf("Every pull is within %.0f%% of its model.", MissLimit))
 	}
@@ -334,9 +336,9 @@ func PullsAnswer(p *results.Pulls) Answer {
 			for _, name := range slices.Sorted(maps.Keys(x.Phases)) {
 				phases = append(phases, name+" "+secs(x.Phases[name]))
 			}
-			st.Rows = append(st.Rows, []string{x.Client, x.Rate, secs(s[StageDownload]), secs(s[StageDecode]),
-				secs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), secs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
-				secs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), secs(s[results.StageUntar]), secs(s[StageCopyParents]),
+			st.Rows = append(st.Rows, []string{x.Client, x.Rate, stageSecs(s[StageDownload]), stageSecs(s[StageDecode]),
+				stageSecs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), stageSecs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
+				stageSecs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), stageSecs(s[results.StageUntar]), stageSecs(s[StageCopyParents]),
 				strings.Join(phases, ", ")})
 		}
 		a.Tables = append(a.Tables, st)

@@ -418,9 +418,9 @@ func (cp *ClientPipelines) Answer() Answer {
 		for _, ph := range pu.Phases {
 			phases = append(phases, ph.Name+" "+secs(first.Phases[ph.Name]))
 		}
-		st.Rows = append(st.Rows, []string{pu.Name, secs(s[StageDownload]), secs(s[StageDecode]),
-			secs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), secs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
-			secs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), secs(s[results.StageUntar]), secs(s[StageCopyParents]),
+		st.Rows = append(st.Rows, []string{pu.Name, stageSecs(s[StageDownload]), stageSecs(s[StageDecode]),
+			stageSecs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), stageSecs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
+			stageSecs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), stageSecs(s[results.StageUntar]), stageSecs(s[StageCopyParents]),
 			strings.Join(phases, ", ")})
 		var at []string
 		for _, bw := range bws {

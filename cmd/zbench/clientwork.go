@@ -48,6 +48,12 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "zbench clientwork: -count must be at least 1")
 		return errUsage
 	}
+	if *dir != "" {
+		if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "zbench clientwork: -dir %s: not a directory\n", *dir)
+			return errUsage
+		}
+	}
 	res, err := src.resolver(stderr, "auto", false)
 	if err != nil {
 		return err

@@ -66,4 +66,7 @@ func TestClientwork(t *testing.T) {
 	if code, _, _ := zbench(t, context.Background(), "clientwork"); code != 2 {
 		t.Errorf("no SOURCE: exit %d, want 2", code)
 	}
+	if code, _, stderr := zbench(t, context.Background(), "clientwork", "-dir", filepath.Join(tmp, "none"), a); code != 2 || !strings.Contains(stderr, "not a directory") {
+		t.Errorf("-dir missing: exit %d, want 2\n%s", code, stderr)
+	}
 }
