@@ -41,11 +41,13 @@ func sizeVsPublished(rd *RunData, s Setting) (pct float64, ok bool) {
 }
 
 // fastestDecode returns the fastest corpus-wide decode of an encode
-// setting's output, or nil.
+// setting's output, or nil: decoders of the same API (a streaming
+// writer's output read by streaming readers, a whole-buffer encode's by
+// whole-buffer decoders) and of the output of the same write size.
 func fastestDecode(rd *RunData, enc Setting) *Aggregate {
 	var best *Aggregate
 	for _, a := range rd.Corpus {
-		if a.Op == results.OpDecode && a.From == enc.Codec && a.Level == enc.Level {
+		if a.Op == results.OpDecode && a.From == enc.Codec && a.Level == enc.Level && a.API == enc.API && a.Write == enc.Write {
 			if best == nil || a.MBps.Median > best.MBps.Median {
 				best = a
 			}
