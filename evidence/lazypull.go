@@ -281,7 +281,7 @@ func PullsAnswer(p *results.Pulls) Answer {
 				clo, chi = math.Min(clo, r), math.Max(chi, r)
 			}
 			if math.Abs(t.MissPct()) > MissLimit {
-				over = append(over, fmt.Sprintf("%s at %s (%s)", t.Client, t.Rate, signedPct(t.MissPct())))
+				over = append(over, fmt.Sprintf("%s, %s at %s (%s)", t.Client, t.FormatName(), t.Rate, signedPct(t.MissPct())))
 			}
 		}
 		s := fmt.Sprintf("%s (profile %s, %s model): measured against modelled %s", c, prof, model, signedPct(lo))
@@ -297,6 +297,9 @@ func PullsAnswer(p *results.Pulls) Answer {
 		}
 		a.Answer = append(a.Answer, s+".")
 		a.Figures = append(a.Figures, fig(c+" worst miss", worst(lo, hi), "%", signedPct(worst(lo, hi))))
+		if sv := savings(p, c); sv != "" {
+			a.Answer = append(a.Answer, sv)
+		}
 	}
 	if len(over) > 0 {
 		a.Notes = append(a.Notes, fmt.Sprintf("%d pull(s) miss the model by more than %.0f%%: %s. The model is what needs fixing "+
@@ -306,7 +309,7 @@ func PullsAnswer(p *results.Pulls) Answer {
 		a.Answer = append(a.Answer, fmt.Sprintf("Every pull is within %.0f%% of its model.", MissLimit))
 	}
 	t := Table{Caption: "Measured pull (median wall time) against zbench's model, gzip as published",
-		Header: []string{"client", "profile", "rate", "decoder", "pulls", "measured", "model", "fixed", "work", "modelled", "miss", "CPU", "modelled CPU"}}
+		Header: []string{"client", "format", "profile", "rate", "decoder", "pulls", "measured", "model", "fixed", "work", "modelled", "miss", "CPU", "modelled CPU"}}
 	pipeline := false
 	for _, x := range p.Pulls {
 		fixed, work, cpu, mcpu := "", "", "", ""
@@ -320,13 +323,13 @@ func PullsAnswer(p *results.Pulls) Answer {
 		if x.ModelCPUS > 0 {
 			mcpu = secs(x.ModelCPUS)
 		}
-		t.Rows = append(t.Rows, []string{x.Client, x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, fixed, work,
+		t.Rows = append(t.Rows, []string{x.Client, x.FormatName(), x.Profile, x.Rate, x.Decoder, strconv.Itoa(x.Reps), secs(x.MedianS), x.Model, fixed, work,
 			secs(x.ModelS), signedPct(x.MissPct()), cpu, mcpu})
 	}
 	a.Tables = append(a.Tables, t)
 	if pipeline {
 		st := Table{Caption: "Where the modelled work goes: each stage summed over the layers (stages of one stream overlap), and each phase",
-			Header: []string{"client", "rate", "download", "decode", "sha256", "write", "fsync (and small synced writes)", "untar", "copy parents", "phases"}}
+			Header: []string{"client", "format", "rate", "download", "decode", "sha256", "write", "fsync (and small synced writes)", "untar", "copy parents", "phases"}}
 		for _, x := range p.Pulls {
 			if x.Model != results.ModelPipeline {
 				continue
@@ -336,14 +339,19 @@ func PullsAnswer(p *results.Pulls) Answer {
 			for _, name := range slices.Sorted(maps.Keys(x.Phases)) {
 				phases = append(phases, name+" "+secs(x.Phases[name]))
 			}
-			st.Rows = append(st.Rows, []string{x.Client, x.Rate, stageSecs(s[StageDownload]), stageSecs(s[StageDecode]),
+			st.Rows = append(st.Rows, []string{x.Client, x.FormatName(), x.Rate, stageSecs(s[StageDownload]), stageSecs(s[StageDecode]),
 				stageSecs(s[results.StageSHA256Blob] + s[results.StageSHA256Tar]), stageSecs(s[results.StageWriteBlob] + s[results.StageWriteTar]),
 				stageSecs(s[results.StageFsyncBlob] + s[results.StageFsyncTar] + s[results.StageSyncSmall]), stageSecs(s[results.StageUntar]), stageSecs(s[StageCopyParents]),
 				strings.Join(phases, ", ")})
 		}
 		a.Tables = append(a.Tables, st)
 	}
-	a.Method = fmt.Sprintf("scripts/pull.sh pushes an image of %d gzip layer(s) (%s) to a local registry and pulls it through each client "+
+	zstd := ""
+	if p.ZstdBytes > 0 {
+		zstd = fmt.Sprintf(", and the same image recompressed to zstd by skopeo at level 3 (%s; modelled as zstd-klauspost default, "+
+			"decoded by the client's zstd decoder)", mb(p.ZstdBytes))
+	}
+	a.Method = fmt.Sprintf("scripts/pull.sh pushes an image of %d gzip layer(s) (%s)%s to a local registry and pulls it through each client "+
 		"behind a bandwidth-limiting proxy (rate none: straight from the registry), each pull into an empty destination; the measured "+
 		"time is the median wall time of the pulls. Model pipeline: the tool's fixed cost (the median pull of an image of one small layer, "+
 		"measured apart) plus the tool's pull composed from its steps as its source takes them (zbench evidence, client_pipelines): "+
@@ -352,8 +360,32 @@ func PullsAnswer(p *results.Pulls) Answer {
 		"processes counted (containerd's daemon and its unpigz for ctr), against the CPU the model's stages take: the difference is "+
 		"work of the client the stages do not hold. Models overlapped and sequential (older files) are "+
 		"download and decode alone, at once or one after the other. Miss is measured over modelled, minus one.",
-		len(p.Layers), mb(p.GzipBytes))
+		len(p.Layers), mb(p.GzipBytes), zstd)
 	return a
+}
+
+// savings says, for client c, what pulling the zstd image saved against
+// the gzip one at each rate both were pulled at, measured and modelled;
+// "" when only one format was pulled.
+func savings(p *results.Pulls, c string) string {
+	gz := map[string]results.PullTime{}
+	for _, t := range p.Pulls {
+		if t.Client == c && t.FormatName() == "gzip" {
+			gz[t.Rate] = t
+		}
+	}
+	var parts []string
+	for _, t := range p.Pulls {
+		g, ok := gz[t.Rate]
+		if t.Client != c || t.FormatName() != "zstd" || !ok || g.MedianS <= 0 || g.ModelS <= 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s at %s (modelled %s)", change(t.MedianS/g.MedianS), t.Rate, change(t.ModelS/g.ModelS)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: the zstd image against gzip as published, measured: %s.", c, strings.Join(parts, ", "))
 }
 
 // itoa is n with its thousands grouped: "2,802,758". Bytes in the

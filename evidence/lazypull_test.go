@@ -95,11 +95,11 @@ func TestPullsAnswer(t *testing.T) {
 			t.Errorf("answer lacks %q:\n%s", want, all)
 		}
 	}
-	if len(a.Notes) != 1 || !strings.Contains(a.Notes[0], "1 pull(s) miss the model by more than 15%: ctr at 1Gbit (+25.0%)") {
+	if len(a.Notes) != 1 || !strings.Contains(a.Notes[0], "1 pull(s) miss the model by more than 15%: ctr, gzip at 1Gbit (+25.0%)") {
 		t.Errorf("notes %q", a.Notes)
 	}
 	rows := a.Tables[0].Rows
-	if len(rows) != 3 || rows[2][0] != "ctr" || rows[2][6] != "sequential" || rows[2][9] != "0.400 s" || rows[2][10] != "+25.0%" || len(a.Tables) != 1 {
+	if len(rows) != 3 || rows[2][0] != "ctr" || rows[2][1] != "gzip" || rows[2][7] != "sequential" || rows[2][10] != "0.400 s" || rows[2][11] != "+25.0%" || len(a.Tables) != 1 {
 		t.Errorf("rows %q", rows)
 	}
 	// A pipeline model has its fixed cost and work, and where the work goes.
@@ -112,14 +112,28 @@ func TestPullsAnswer(t *testing.T) {
 	if !strings.Contains(strings.Join(a.Answer, " "), "its processes used 2.0× the CPU time of the model's stages") {
 		t.Errorf("no CPU against the model: %q", a.Answer)
 	}
-	if r := a.Tables[0].Rows[2]; r[11] != "0.900 s" || r[12] != "0.450 s" {
+	if r := a.Tables[0].Rows[2]; r[12] != "0.900 s" || r[13] != "0.450 s" {
 		t.Errorf("CPU columns %q", r)
 	}
-	if r := a.Tables[0].Rows[2]; r[7] != "0.100 s" || r[8] != "0.300 s" || len(a.Tables) != 2 {
+	if r := a.Tables[0].Rows[2]; r[8] != "0.100 s" || r[9] != "0.300 s" || len(a.Tables) != 2 {
 		t.Fatalf("pipeline row %q, %d tables", r, len(a.Tables))
 	}
-	if r := a.Tables[1].Rows; len(r) != 1 || r[0][0] != "ctr" || r[0][7] != "0.150 s" || r[0][8] != "0.0700 s" || r[0][9] != "fetch 0.100 s, unpack 0.200 s" {
+	if r := a.Tables[1].Rows; len(r) != 1 || r[0][0] != "ctr" || r[0][8] != "0.150 s" || r[0][9] != "0.0700 s" || r[0][10] != "fetch 0.100 s, unpack 0.200 s" {
 		t.Errorf("stages %q", r)
+	}
+	// The zstd image beside the gzip one: what it saved, measured and
+	// modelled.
+	pz := pullsDoc()
+	z := pz.Pulls[2]
+	z.Format, z.Decoder, z.MedianS, z.ModelS = "zstd", "zstd-klauspost", 0.3, 0.3
+	pz.Pulls = append(pz.Pulls, z)
+	pz.ZstdBytes = 123
+	a = PullsAnswer(pz)
+	if all := strings.Join(a.Answer, "\n"); !strings.Contains(all, "ctr: the zstd image against gzip as published, measured: −40.0% at 1Gbit (modelled −25.0%).") {
+		t.Errorf("no saving: %s", all)
+	}
+	if strings.Contains(strings.Join(a.Answer, " "), "skopeo: the zstd image") || !strings.Contains(a.Method, "recompressed to zstd") {
+		t.Errorf("a saving without a zstd pull, or no method: %q", a.Answer)
 	}
 	p := pullsDoc()
 	p.Pulls = p.Pulls[:2]

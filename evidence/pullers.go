@@ -285,12 +285,20 @@ func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) P
 // PullerRow is a puller's modelled pull of the client-work layers at one
 // bandwidth.
 type PullerRow struct {
-	Puller    string `json:"puller"`
-	Tool      string `json:"tool"`
-	Client    string `json:"client"`
-	Decoder   string `json:"decoder,omitempty"`
-	Bandwidth string `json:"bandwidth"`
+	Puller string `json:"puller"`
+	Tool   string `json:"tool"`
+	Client string `json:"client"`
+	// Setting is what is pulled: "gzip as published", or an encoder's
+	// output ("zstd-klauspost default", Encoder set), read by the
+	// client's decoder of its format.
+	Setting   string   `json:"setting"`
+	Encoder   *Encoder `json:"encoder,omitempty"`
+	Decoder   string   `json:"decoder,omitempty"`
+	Bandwidth string   `json:"bandwidth"`
 	PullerModel
+	// VsPublished is WorkS over the published blobs' at the same
+	// bandwidth (fixed cost left out): 0.6 means 40% less time.
+	VsPublished float64 `json:"vs_published,omitempty"`
 	// Missing says why there is no model: the profile was not asked for,
 	// or the runs lack its decoder on a layer.
 	Missing string `json:"missing,omitempty"`
@@ -299,12 +307,15 @@ type PullerRow struct {
 // ClientPipelines is every puller's model over the layers of a client-work
 // measurement, at each bandwidth.
 type ClientPipelines struct {
-	Layers []string            `json:"layers"` // in image order, base first
-	Cores  int                 `json:"cores"`
-	Rows   []PullerRow         `json:"rows"`
-	Work   []results.LayerWork `json:"work"`
-	Method string              `json:"method"`
-	Source string              `json:"source,omitempty"`
+	Layers []string    `json:"layers"` // in image order, base first
+	Cores  int         `json:"cores"`
+	Rows   []PullerRow `json:"rows"`
+	// Excluded are the encoder settings some layer lacks a decode of by
+	// a client's decoder.
+	Excluded []string            `json:"excluded,omitempty"`
+	Work     []results.LayerWork `json:"work"`
+	Method   string              `json:"method"`
+	Source   string              `json:"source,omitempty"`
 }
 
 // pipelines models each puller whose client profile is among ps over the
@@ -321,35 +332,85 @@ func pipelines(d *data, w *results.ClientWork, ps []Profile, p Params) *ClientPi
 	for _, l := range w.Layers {
 		cp.Layers = append(cp.Layers, l.Layer)
 	}
+	mc := Machine{Cores: w.Cores, SHA256LegacyMBps: w.SHA256LegacyMBps}
 	for _, pu := range Pullers {
-		for _, bw := range p.Bandwidths {
-			row := PullerRow{Puller: pu.Name, Tool: pu.Tool, Client: pu.Client, Bandwidth: bw.String()}
-			i := slices.IndexFunc(ps, func(pr Profile) bool { return pr.Name == pu.Client })
-			if i < 0 {
-				row.Missing = "client profile " + pu.Client + " was not asked for"
-				cp.Rows = append(cp.Rows, row)
-				continue
+		i := slices.IndexFunc(ps, func(pr Profile) bool { return pr.Name == pu.Client })
+		if i < 0 {
+			for _, bw := range p.Bandwidths {
+				cp.Rows = append(cp.Rows, PullerRow{Puller: pu.Name, Tool: pu.Tool, Client: pu.Client, Setting: publishedSetting,
+					Bandwidth: bw.String(), Missing: "client profile " + pu.Client + " was not asked for"})
 			}
-			row.Decoder = ps[i].Decoders["gzip"]
-			var ls []PullerLayer
-			var missing []string
+			continue
+		}
+		// gzip as published, then each encoder's output the client's
+		// decoder of its format read on every layer.
+		type setting struct {
+			name, decoder string
+			enc           *Encoder
+			layers        []PullerLayer
+			missing       []string
+		}
+		pub := setting{name: publishedSetting, decoder: ps[i].Decoders["gzip"]}
+		for _, lw := range w.Layers {
+			if c := d.originalCell(pub.decoder, lw.Layer); c.ok() {
+				pub.layers = append(pub.layers, PullerLayer{Work: lw, DecodeS: c.seconds(), DecodeCPUS: c.cpuSeconds()})
+			} else {
+				pub.missing = append(pub.missing, lw.Layer)
+			}
+		}
+		settings := []setting{pub}
+		for _, e := range d.encoders() {
+			s := setting{name: e.String(), enc: &e, decoder: ps[i].Decoders[e.Format]}
 			for _, lw := range w.Layers {
-				c := d.originalCell(row.Decoder, lw.Layer)
-				if !c.ok() {
-					missing = append(missing, lw.Layer)
+				c := d.decodeCell(e, s.decoder, lw.Layer)
+				if s.decoder == "" || !c.ok() {
+					s.missing = append(s.missing, lw.Layer)
+					break
+				}
+				s.layers = append(s.layers, PullerLayer{Work: reblob(lw, c.compressedBytes), DecodeS: c.seconds(), DecodeCPUS: c.cpuSeconds()})
+			}
+			if len(s.missing) == 0 {
+				settings = append(settings, s)
+			} else if !slices.Contains(cp.Excluded, s.name) {
+				cp.Excluded = append(cp.Excluded, s.name)
+			}
+		}
+		for _, bw := range p.Bandwidths {
+			var pubWork float64
+			for j, s := range settings {
+				row := PullerRow{Puller: pu.Name, Tool: pu.Tool, Client: pu.Client, Setting: s.name, Encoder: s.enc, Decoder: s.decoder, Bandwidth: bw.String()}
+				if len(s.missing) > 0 {
+					row.Missing = fmt.Sprintf("no successful decode-original cell of %s on %s", s.decoder, strings.Join(s.missing, ", "))
+					cp.Rows = append(cp.Rows, row)
 					continue
 				}
-				ls = append(ls, PullerLayer{Work: lw, DecodeS: c.seconds(), DecodeCPUS: c.cpuSeconds()})
+				row.PullerModel = pu.Model(s.layers, bw.BitsPerSecond, mc)
+				if j == 0 {
+					pubWork = row.WorkS
+				}
+				if pubWork > 0 {
+					row.VsPublished = row.WorkS / pubWork
+				}
+				cp.Rows = append(cp.Rows, row)
 			}
-			if len(missing) > 0 {
-				row.Missing = fmt.Sprintf("no successful decode-original cell of %s on %s", row.Decoder, strings.Join(missing, ", "))
-			} else {
-				row.PullerModel = pu.Model(ls, bw.BitsPerSecond, Machine{Cores: w.Cores, SHA256LegacyMBps: w.SHA256LegacyMBps})
-			}
-			cp.Rows = append(cp.Rows, row)
 		}
 	}
 	return cp
+}
+
+// reblob is the client work of a layer whose blob is blobBytes long
+// instead: what goes over the blob (its sha256, write and fsync) scales
+// with its size, what goes over the tar stays.
+func reblob(w results.LayerWork, blobBytes int64) results.LayerWork {
+	if w.BlobBytes <= 0 {
+		return w
+	}
+	f := float64(blobBytes) / float64(w.BlobBytes)
+	w.BlobBytes = blobBytes
+	w.SHA256BlobS *= f
+	w.WriteBlobS *= f
+	w.FsyncBlobS *= f
+	return w
 }
 
 // stageList lists stages, a run of one stage as "7 × sync-small".
@@ -379,12 +440,19 @@ func (cp *ClientPipelines) Answer() Answer {
 	a := Answer{ID: PipelinesAnswerID, Layers: cp.Layers,
 		Question: "How long does a pull take through each tool, step by step: download, decode, hashing, writing, unpacking?"}
 	var bws []string
-	byKey := map[[2]string]PullerRow{}
+	byKey := map[[2]string]PullerRow{} // gzip as published, by tool and bandwidth
+	best := map[[2]string]PullerRow{}  // the fastest recompression
 	for _, r := range cp.Rows {
 		if !slices.Contains(bws, r.Bandwidth) {
 			bws = append(bws, r.Bandwidth)
 		}
-		byKey[[2]string{r.Puller, r.Bandwidth}] = r
+		k := [2]string{r.Puller, r.Bandwidth}
+		switch {
+		case r.Encoder == nil:
+			byKey[k] = r
+		case r.Missing == "" && (best[k].Setting == "" || r.WorkS < best[k].WorkS):
+			best[k] = r
+		}
 	}
 	if len(bws) == 0 {
 		a.Empty = true
@@ -426,7 +494,11 @@ func (cp *ClientPipelines) Answer() Answer {
 		for _, bw := range bws {
 			at = append(at, secs(byKey[[2]string{pu.Name, bw}].WorkS)+" at "+bw)
 		}
-		a.Answer = append(a.Answer, fmt.Sprintf("%s (%s): %s.", pu.Tool, first.Decoder, strings.Join(at, ", ")))
+		line := fmt.Sprintf("%s (%s): gzip as published %s", pu.Tool, first.Decoder, strings.Join(at, ", "))
+		if b, ok := best[[2]string{pu.Name, bws[len(bws)-1]}]; ok && b.VsPublished > 0 {
+			line += fmt.Sprintf("; at %s, %s pulls in %s (%s)", bws[len(bws)-1], b.Setting, secs(b.WorkS), change(b.VsPublished))
+		}
+		a.Answer = append(a.Answer, line+".")
 		if pu.Left != "" {
 			a.Notes = append(a.Notes, pu.Name+" leaves out "+pu.Left+".")
 		}
@@ -455,6 +527,34 @@ func (cp *ClientPipelines) Answer() Answer {
 			secs(w.WriteTarS), secs(w.FsyncTarS), secs(w.UntarS), secs(w.CopyS)})
 	}
 	a.Tables = []Table{t, st, steps, work}
+	if len(best) > 0 {
+		rt := Table{Caption: "The fastest recompression to pull through each tool (the client's decoder of its format), and its change against gzip as published, fixed cost left out",
+			Header: append([]string{"tool"}, bws...)}
+		for _, pu := range Pullers {
+			row := []string{pu.Tool}
+			any := false
+			for _, bw := range bws {
+				b, ok := best[[2]string{pu.Name, bw}]
+				if !ok {
+					row = append(row, "")
+					continue
+				}
+				any = true
+				cell := fmt.Sprintf("%s (%s): %s", b.Setting, b.Decoder, secs(b.WorkS))
+				if b.VsPublished > 0 {
+					cell += " (" + change(b.VsPublished) + ")"
+				}
+				row = append(row, cell)
+			}
+			if any {
+				rt.Rows = append(rt.Rows, row)
+			}
+		}
+		a.Tables = slices.Insert(a.Tables, 1, rt)
+	}
+	if len(cp.Excluded) > 0 {
+		a.Notes = append(a.Notes, "Recompressions left out, some layer lacking a decode by a client's decoder: "+strings.Join(cp.Excluded, ", ")+".")
+	}
 	if len(a.Answer) == 0 {
 		a.Empty = true
 		a.Answer = []string{"No tool could be modelled: see the notes."}

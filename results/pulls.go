@@ -20,6 +20,9 @@ type Pulls struct {
 	// GzipBytes their total size as pushed (gzip, as published).
 	Layers    []string `json:"layers"`
 	GzipBytes int64    `json:"gzip_bytes"`
+	// ZstdBytes is the layers' size recompressed to zstd, when the zstd
+	// image was pulled too.
+	ZstdBytes int64 `json:"zstd_bytes,omitempty"`
 	// Count is zbench run's -count for the model's decode cells.
 	Count int        `json:"count,omitempty"`
 	Pulls []PullTime `json:"pulls"`
@@ -28,7 +31,10 @@ type Pulls struct {
 // PullTime is one client at one rate: the median wall time of Reps pulls
 // into an empty destination, and the model's.
 type PullTime struct {
-	Client  string `json:"client"`  // skopeo, podman, ctr
+	Client string `json:"client"` // skopeo, podman, ctr
+	// Format is the image's: "gzip" as published (also when empty, in
+	// older files) or "zstd", recompressed.
+	Format  string `json:"format,omitempty"`
 	Profile string `json:"profile"` // zbench's client profile: containers-image, containerd...
 	// Rate is the proxy's rate ("100Mbit"), or "none" for a pull straight
 	// from the registry (the model is then decode alone).
@@ -68,6 +74,14 @@ const (
 	ModelPipeline   = "pipeline"   // the tool's steps, with its fixed cost
 )
 
+// FormatName is p's format, "gzip" when not given.
+func (p PullTime) FormatName() string {
+	if p.Format == "" {
+		return "gzip"
+	}
+	return p.Format
+}
+
 // MissPct is how far the measured median is from the model, in percent of
 // the model: positive when the pull is slower than modelled.
 func (p PullTime) MissPct() float64 {
@@ -94,6 +108,9 @@ func ReadPulls(path string) (*Pulls, error) {
 	for i, t := range p.Pulls {
 		if t.Client == "" || t.Rate == "" || t.MedianS <= 0 || t.ModelS <= 0 {
 			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s) lacks its client, rate, median or model time", path, i+1, t.Client, t.Rate)
+		}
+		if t.Format != "" && t.Format != "gzip" && t.Format != "zstd" {
+			return nil, fmt.Errorf("reading measured pulls %s: pull %d (%s at %s): format %q, want gzip or zstd", path, i+1, t.Client, t.Rate, t.Format)
 		}
 		switch t.Model {
 		case ModelOverlapped, ModelSequential:

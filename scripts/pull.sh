@@ -32,15 +32,21 @@
 #        default: debian-bookworm-minbase and the Debian python3 layer from
 #        ../shared/corpus)
 # Environment: RATES (default "none 100Mbit 1Gbit"; none pulls straight from
-# the registry, the model then being decode alone, so the gap is the
-# client's own fixed and serial work), REPS (3), CLIENTS (those of
-# "skopeo podman ctr" on PATH), COUNT (zbench's -count, 5), OUT (a directory
-# to keep the run, the evidence and the table in).
+# the registry), FORMATS (default "gzip zstd": the image as published, and
+# recompressed to zstd by skopeo at level 3, klauspost's default, which
+# zbench models with zstd-klauspost default), REPS (3), CLIENTS (those of
+# "skopeo podman ctr" on PATH), COUNT (zbench's -count, 5), PULL_FS (loop
+# or none, below), OUT (a directory to keep the runs, the evidence and the
+# table in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/registry.sh
 
 rates=${RATES:-none 100Mbit 1Gbit}
+formats=${FORMATS:-gzip zstd}
+for f in $formats; do
+  case $f in gzip | zstd) ;; *) echo "pull.sh: FORMATS: $f: want gzip or zstd" >&2; exit 2 ;; esac
+done
 reps=${REPS:-3}
 count=${COUNT:-5}
 if [ $# -eq 0 ]; then
@@ -153,12 +159,37 @@ small=zbench/pull-small-$$:latest
 skopeo copy -q --dest-tls-verify=false "oci:$work/small-layout:pull" "docker://$ZBENCH_REGISTRY/$small" >&2
 skopeo copy -q --dest-tls-verify=false "oci:$layout:pull" "docker://$ZBENCH_REGISTRY/$repo" >&2
 echo "pull.sh: pushed $# layer(s), $total bytes of gzip, as $ZBENCH_REGISTRY/$repo" >&2
+# The same image recompressed to zstd as containers/image writes it
+# (klauspost's encoder, level 3: zbench's zstd-klauspost default).
+zrepo=zbench/pull-zstd-$$:latest
+zbytes=0
+case " $formats " in *" zstd "*)
+  # into a layout first: a registry destination would reuse the gzip blobs
+  # it already holds rather than recompress them
+  skopeo copy -q --dest-compress-format zstd --dest-compress-level 3 "oci:$layout:pull" "oci:$work/zstd-layout:pull" >&2
+  skopeo copy -q --dest-tls-verify=false "oci:$work/zstd-layout:pull" "docker://$ZBENCH_REGISTRY/$zrepo" >&2
+  zmanifest=$(skopeo inspect -n --raw --tls-verify=false "docker://$ZBENCH_REGISTRY/$zrepo")
+  if [ "$(jq -r '[.layers[].mediaType | test("zstd")] | all' <<<"$zmanifest")" != true ]; then
+    echo "pull.sh: skopeo did not recompress the layers to zstd:" >&2
+    jq -c '[.layers[].mediaType]' <<<"$zmanifest" >&2
+    exit 3
+  fi
+  zbytes=$(jq '[.layers[].size] | add' <<<"$zmanifest")
+  echo "pull.sh: pushed it recompressed to zstd, $zbytes bytes, as $ZBENCH_REGISTRY/$zrepo" >&2 ;;
+esac
 
 # The model: every gzip decoder the clients' profiles name, on these layers.
 decoders=gzip-std,gzip-klauspost,gzip-pgzip
 command -v unpigz >/dev/null && decoders=$decoders,unpigz-pipe
 command -v igzip >/dev/null && decoders=$decoders,igzip-pipe
 "$work/zbench" run -progress none -o "$work/run" -codecs "$decoders" -ops decode-original -count "$count" "$@" >&2
+runs=("$work/run")
+case " $formats " in *" zstd "*)
+  # and the zstd image's model: zbench's encoder of it and the clients' decoder
+  "$work/zbench" run -progress none -o "$work/run-zstd" -codecs zstd-klauspost -levels zstd-klauspost=default \
+    -ops encode,decode -count "$count" "$@" >&2
+  runs+=("$work/run-zstd") ;;
+esac
 # The client work beside the decode, on the file system the clients write to.
 "$work/zbench" clientwork -count "$count" -dir "$fs" -o "$work/run/clientwork.json" "$@" >&2
 
@@ -171,13 +202,19 @@ profile_of() { # client → zbench's client profile
       esac ;;
   esac
 }
-model() { # profile rate → "decoder overlapped sequential" of gzip as published
-  "$work/zbench" evidence -client "$1" -bandwidth "$2" -o - "$work/run" |
-    jq -r '.pull_time.corpus[] | select(.encoder == null) | "\(.decoder) \(.overlapped_s) \(.sequential_s)"'
+setting_of() { # format → what zbench calls the image's layers
+  case $1 in
+    gzip) echo "gzip as published" ;;
+    zstd) echo "zstd-klauspost default" ;;
+  esac
 }
-pipeline() { # client rate → the puller's row of client_pipelines (JSON)
-  "$work/zbench" evidence -bandwidth "$2" -o - "$work/run" |
-    jq -c --arg p "$1" '.client_pipelines.rows[] | select(.puller == $p)'
+model() { # profile rate setting → "decoder overlapped sequential": download and decode alone
+  "$work/zbench" evidence -client "$1" -bandwidth "$2" -o - "${runs[@]}" |
+    jq -r --arg s "$3" '.pull_time.corpus[] | select(.setting == $s) | "\(.decoder) \(.overlapped_s) \(.sequential_s)"'
+}
+pipeline() { # client rate setting → the puller's row of client_pipelines (JSON)
+  "$work/zbench" evidence -bandwidth "$2" -o - "${runs[@]}" |
+    jq -c --arg p "$1" --arg s "$3" '.client_pipelines.rows[] | select(.puller == $p and .setting == $s)'
 }
 
 # Each client pulls image $2 from registry address $1; with $3 = prepare it
@@ -265,7 +302,7 @@ timed() ( # REPS pulls of image $2 through address $1 with client $3 → "wall c
 
 table=$work/pull.txt
 rows='[]'
-printf '%-8s %-16s %-8s %-14s %10s %10s %10s %10s %10s %10s %8s %9s\n' client profile rate decoder measured fixed work model measured/model 'dl+decode' cpu 'model cpu' >"$table"
+printf '%-8s %-6s %-16s %-8s %-14s %10s %10s %10s %10s %10s %10s %8s %9s\n' client format profile rate decoder measured fixed work model measured/model 'dl+decode' cpu 'model cpu' >"$table"
 for client in $CLIENTS; do
   command -v "$client" >/dev/null || { echo "pull.sh: $client is not on PATH: skipped" >&2; continue; }
   if [ "$client" = ctr ] && [ -z "$ctrd_pid" ]; then start_containerd; fi
@@ -274,6 +311,10 @@ for client in $CLIENTS; do
   # config, and a layer of one small file, straight from the registry.
   fixed=$(timed "$ZBENCH_REGISTRY" "$small" "$client" | cut -d' ' -f1 | median)
   echo "pull.sh: $client: fixed cost (an image of one small layer) ${fixed} s" >&2
+  for format in $formats; do
+  image=$repo
+  [ "$format" = zstd ] && image=$zrepo
+  setting=$(setting_of "$format")
   for rate in $rates; do
     addr=$ZBENCH_REGISTRY
     model_rate=$rate
@@ -286,8 +327,8 @@ for client in $CLIENTS; do
       addr=$(sed -n 's/^listening on //p' "$work/proxy.out")
       [ -n "$addr" ] || { echo "pull.sh: the proxy did not start" >&2; exit 1; }
     fi
-    mapfile -t pulls < <(timed "$addr" "$repo" "$client")
-    [ "${#pulls[@]}" -eq "$reps" ] || { echo "pull.sh: $client at $rate: a pull failed" >&2; exit 3; }
+    mapfile -t pulls < <(timed "$addr" "$image" "$client")
+    [ "${#pulls[@]}" -eq "$reps" ] || { echo "pull.sh: $client, $format at $rate: a pull failed" >&2; exit 3; }
     times=() cpus=()
     for p in "${pulls[@]}"; do times+=("${p% *}"); cpus+=("${p#* }"); done
     cpu=$(printf '%s\n' "${cpus[@]}" | median)
@@ -296,10 +337,10 @@ for client in $CLIENTS; do
       proxy_pid=""
     fi
     measured=$(printf '%s\n' "${times[@]}" | median)
-    read -r dec ovl seq < <(model "$prof" "$model_rate")
-    pl=$(pipeline "$client" "$model_rate")
+    read -r dec ovl seq < <(model "$prof" "$model_rate" "$setting")
+    pl=$(pipeline "$client" "$model_rate" "$setting")
     if [ -z "$pl" ] || [ "$(jq -r '.missing // ""' <<<"$pl")" != "" ]; then
-      echo "pull.sh: no pipeline model of $client: ${pl:-none in zbench evidence}" >&2
+      echo "pull.sh: no pipeline model of $client, $setting: ${pl:-none in zbench evidence}" >&2
       exit 3
     fi
     work_s=$(jq -r .work_s <<<"$pl")
@@ -308,28 +349,30 @@ for client in $CLIENTS; do
     dlm=$ovl
     [ "$client" != skopeo ] && dlm=$seq
     mcpu=$(jq -r .cpu_s <<<"$pl")
-    printf '%-8s %-16s %-8s %-14s %9.3fs %9.3fs %9.3fs %9.3fs %10s %9.3fs %7.2fs %8.2fs\n' "$client" "$prof" "$rate" "$dec" "$measured" "$fixed" "$work_s" "$m" "$ratio" "$dlm" "$cpu" "$mcpu" >>"$table"
-    rows=$(jq -c --arg client "$client" --arg prof "$prof" --arg rate "$rate" --arg dec "$dec" --argjson reps "$reps" \
+    printf '%-8s %-6s %-16s %-8s %-14s %9.3fs %9.3fs %9.3fs %9.3fs %10s %9.3fs %7.2fs %8.2fs\n' "$client" "$format" "$prof" "$rate" "$dec" "$measured" "$fixed" "$work_s" "$m" "$ratio" "$dlm" "$cpu" "$mcpu" >>"$table"
+    rows=$(jq -c --arg client "$client" --arg format "$format" --arg prof "$prof" --arg rate "$rate" --arg dec "$dec" --argjson reps "$reps" \
       --argjson times "$(printf '%s\n' "${times[@]}" | jq -sc .)" --argjson median "$measured" \
       --argjson ovl "$ovl" --argjson seq "$seq" --argjson m "$m" --argjson fixed "$fixed" --argjson pl "$pl" \
       --argjson cpus "$(printf '%s\n' "${cpus[@]}" | jq -sc .)" --argjson cpu "$cpu" \
-      '. + [{client: $client, profile: $prof, rate: $rate, decoder: $dec, reps: $reps, times_s: $times, median_s: $median,
+      '. + [{client: $client, format: $format, profile: $prof, rate: $rate, decoder: $dec, reps: $reps, times_s: $times, median_s: $median,
         cpus_s: $cpus, cpu_s: $cpu, overlapped_s: $ovl, sequential_s: $seq, model: "pipeline", model_s: $m, fixed_s: $fixed,
         work_s: $pl.work_s, model_cpu_s: $pl.cpu_s, phases: $pl.phases, stages: $pl.stages}]' <<<"$rows")
-    echo "pull.sh: $client at $rate: ${times[*]} s" >&2
+    echo "pull.sh: $client, $format at $rate: ${times[*]} s" >&2
+  done
   done
 done
 names=()
 for blob in "$@"; do names+=("$(basename "$blob")"); done
-jq -n --argjson rows "$rows" --argjson bytes "$total" --argjson count "$count" \
+jq -n --argjson rows "$rows" --argjson bytes "$total" --argjson zbytes "$zbytes" --argjson count "$count" \
   --argjson layers "$(printf '%s\n' "${names[@]}" | jq -Rsc 'split("\n") | map(select(. != ""))')" \
-  '{layers: $layers, gzip_bytes: $bytes, count: $count, pulls: $rows}' >"$work/run/pulls.json"
+  '{layers: $layers, gzip_bytes: $bytes, count: $count, pulls: $rows} + (if $zbytes > 0 then {zstd_bytes: $zbytes} else {} end)' >"$work/run/pulls.json"
 echo
-echo "Pull of $# layer(s), $total bytes of gzip, median of $reps; model: fixed (one small layer) + work (zbench evidence client_pipelines); dl+decode: the older model"
+echo "Pull of $# layer(s), $total bytes of gzip (zstd: $zbytes), median of $reps; model: fixed (one small layer) + work (zbench evidence client_pipelines); dl+decode: the older model"
 cat "$table"
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   cp -r "$work/run" "$OUT/run"
+  [ -d "$work/run-zstd" ] && cp -r "$work/run-zstd" "$OUT/run-zstd"
   cp "$table" "$OUT/pull.txt"
   cp "$work/run/pulls.json" "$OUT/pulls.json"
   echo "pull.sh: wrote $OUT/pulls.json; zbench report -o pulls.html $OUT/run shows it as \"Measured pulls\"" >&2

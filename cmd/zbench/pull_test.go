@@ -39,11 +39,11 @@ func TestPullScript(t *testing.T) {
 	}
 	abs, _ := filepath.Abs(layer)
 	keep := t.TempDir()
-	code, out := script(t, "pull.sh", []string{"RATES=20Mbit", "REPS=1", "COUNT=1", "CLIENTS=skopeo", "OUT=" + keep}, abs)
+	code, out := script(t, "pull.sh", []string{"RATES=20Mbit", "REPS=1", "COUNT=1", "CLIENTS=skopeo", "FORMATS=gzip zstd", "OUT=" + keep}, abs)
 	if code != 0 {
 		t.Fatalf("pull.sh: exit %d\n%s", code, out)
 	}
-	m := regexp.MustCompile(`(?m)^skopeo +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+) +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s$`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`(?m)^skopeo +gzip +containers-image +20Mbit +gzip-pgzip +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s +([0-9.]+) +([0-9.]+)s +([0-9.]+)s +([0-9.]+)s$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no skopeo row in the table:\n%s", out)
 	}
@@ -69,11 +69,16 @@ func TestPullScript(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Pulls) != 1 || p.GzipBytes != st.Size() || len(p.Layers) != 1 || p.Layers[0] != filepath.Base(layer) {
+		if len(p.Pulls) != 2 || p.GzipBytes != st.Size() || len(p.Layers) != 1 || p.Layers[0] != filepath.Base(layer) ||
+			p.ZstdBytes <= 0 || p.ZstdBytes == st.Size() || p.ZstdBytes > st.Size()*2 {
 			t.Fatalf("%s: %+v", path, p)
 		}
+		if z := p.Pulls[1]; z.Format != "zstd" || z.Decoder != "zstd-klauspost" || z.Model != results.ModelPipeline || z.MedianS <= 0 ||
+			z.Stages["download"] <= 0 {
+			t.Errorf("%s: zstd row %+v", path, z)
+		}
 		r := p.Pulls[0]
-		if r.Client != "skopeo" || r.Profile != "containers-image" || r.Rate != "20Mbit" || r.Decoder != "gzip-pgzip" || r.Reps != 1 ||
+		if r.Client != "skopeo" || r.Format != "gzip" || r.Profile != "containers-image" || r.Rate != "20Mbit" || r.Decoder != "gzip-pgzip" || r.Reps != 1 ||
 			r.Model != results.ModelPipeline || math.Abs(r.MedianS-measured) > 0.0015 || math.Abs(r.ModelS-model) > 0.0015 || len(r.TimesS) != 1 ||
 			r.Stages["download"] <= 0 || r.Phases["copy"] <= 0 || r.CPUS <= 0 || len(r.CPUsS) != 1 || r.ModelCPUS <= 0 {
 			t.Errorf("%s: row %+v, table %s", path, r, m[0])
