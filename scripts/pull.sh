@@ -165,9 +165,10 @@ zrepo=zbench/pull-zstd-$$:latest
 zbytes=0
 case " $formats " in *" zstd "*)
   # into a layout first: a registry destination would reuse the gzip blobs
-  # it already holds rather than recompress them
+  # it already holds rather than recompress them; and pushed with the
+  # digests kept, or it may substitute those gzip blobs (same tar) again
   skopeo copy -q --dest-compress-format zstd --dest-compress-level 3 "oci:$layout:pull" "oci:$work/zstd-layout:pull" >&2
-  skopeo copy -q --dest-tls-verify=false "oci:$work/zstd-layout:pull" "docker://$ZBENCH_REGISTRY/$zrepo" >&2
+  skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$work/zstd-layout:pull" "docker://$ZBENCH_REGISTRY/$zrepo" >&2
   zmanifest=$(skopeo inspect -n --raw --tls-verify=false "docker://$ZBENCH_REGISTRY/$zrepo")
   if [ "$(jq -r '[.layers[].mediaType | test("zstd")] | all' <<<"$zmanifest")" != true ]; then
     echo "pull.sh: skopeo did not recompress the layers to zstd:" >&2

@@ -146,7 +146,7 @@ func TestReportLazyAndPulls(t *testing.T) {
 		}
 		page, _ := os.ReadFile(html)
 		for _, want := range []string{`id="lazy-pull"`, "Lazy-pull formats", "v1 → v2", "estargz-prio", `id="measured-pulls"`,
-			"miss the model by more than 15%: skopeo at 20Mbit", "github.com/containerd/stargz-snapshotter/estargz v"} {
+			"miss the model by more than 15%: skopeo, gzip at 20Mbit", "github.com/containerd/stargz-snapshotter/estargz v"} {
 			if !bytes.Contains(page, []byte(want)) {
 				t.Errorf("report %q lacks %q", args, want)
 			}
