@@ -95,16 +95,17 @@ var Pullers = []Puller{
 			}},
 			{Name: "commit", Before: []string{StageCopyParents}, Threads: [][]string{
 				{StageDecode},
+				{results.StageTarSplit},
 				{results.StageUntar},
 			}, After: slices.Repeat([]string{results.StageSyncSmall}, 7)},
 		},
-		Left: "tar-split's pass over the headers and its gzip, the re-exec of the applier, " +
+		Left: "the pass over the headers that logs owners, the re-exec of the applier (a Podman process a layer), " +
 			"the overlap of a layer's commit with the later layers' downloads",
 		Source: "Podman v4.3.1 with containers/image v5.23.1 and containers/storage v1.43.0: up to 6 layers download at once " +
 			"(storage/storage_dest.go 109, copy/copy.go 44); putBlobToPendingFile (storage_dest.go 174-235) writes the checked blob " +
 			"to a temporary file while DecompressStream (pgzip) feeds the diffID's sha256; commits go in layer order: vfs Create copies " +
 			"the parent's tree (drivers/vfs/driver.go 194-201), then applyDiffWithOptions (layers.go 1639-1785) decodes the file again " +
-			"(pgzip) into a chrooted storage-applyLayer child that unpacks it; each layer's Put saves the layer store three times and " +
+			"(pgzip) through tar-split's disassembler (its metadata gzipped by pgzip) into a chrooted storage-applyLayer child that unpacks it; each layer's Put saves the layer store three times and " +
 			"writes its tar-split, each an atomic write with fdatasync (pkg/ioutils/fswriters.go 95-108; layers.go 479-536, 823, 1731, 1782, 889): " +
 			"7 small synced writes",
 	},

@@ -61,6 +61,10 @@ type LayerWork struct {
 	// written, fdatasync'd, renamed over the old one, as
 	// containers/storage saves its layer store.
 	SyncSmallS float64 `json:"sync_small_s"`
+	// TarSplitS is the tar split into its headers and a checksum of each
+	// file, the metadata gzipped: what containers/storage keeps of every
+	// layer it applies (vbatts/tar-split, as it calls it).
+	TarSplitS float64 `json:"tar_split_s"`
 }
 
 // Stages are the stage figures of w by name, in the order of the JSON:
@@ -70,7 +74,7 @@ func (w LayerWork) Stages() map[string]float64 {
 		StageSHA256Blob: w.SHA256BlobS, StageSHA256Tar: w.SHA256TarS,
 		StageWriteBlob: w.WriteBlobS, StageFsyncBlob: w.FsyncBlobS,
 		StageWriteTar: w.WriteTarS, StageFsyncTar: w.FsyncTarS,
-		StageUntar: w.UntarS, StageCopy: w.CopyS, StageSyncSmall: w.SyncSmallS,
+		StageUntar: w.UntarS, StageCopy: w.CopyS, StageSyncSmall: w.SyncSmallS, StageTarSplit: w.TarSplitS,
 	}
 }
 
@@ -85,6 +89,7 @@ const (
 	StageUntar      = "untar"
 	StageCopy       = "copy"
 	StageSyncSmall  = "sync-small"
+	StageTarSplit   = "tar-split"
 )
 
 // WriteClientWork writes w to path, atomically.
