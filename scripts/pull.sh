@@ -58,7 +58,13 @@ done
 if [ -z "${CLIENTS:-}" ]; then
   CLIENTS=skopeo
   command -v podman >/dev/null && CLIENTS="$CLIENTS podman"
-  command -v ctr >/dev/null && command -v containerd >/dev/null && CLIENTS="$CLIENTS ctr"
+  if command -v ctr >/dev/null && command -v containerd >/dev/null; then
+    # the ctr puller (evidence/pullers.go) is read from containerd 1.6's source
+    case "$(containerd --version 2>/dev/null | awk '{print $3}')" in
+      v1.6.* | 1.6.* | v1.7.* | 1.7.*) CLIENTS="$CLIENTS ctr" ;;
+      *) echo "pull.sh: containerd $(containerd --version 2>/dev/null | awk '{print $3}') is not 1.6 or 1.7, whose ctr pull zbench models: ctr skipped" >&2 ;;
+    esac
+  fi
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zbench-pull.XXXXXX")
