@@ -133,7 +133,7 @@ for src in "$@"; do
     sdec=$(median "$res" "Decode/.*/codec=zstd-cgo/from=zstd-cgo/level=$l/")
     bdec=$(median "$res" "Decode/.*/codec=zstd-cgo/api=buffer/from=zstd-cgo/level=$l/")
     # The same API and library at the same level write the same bytes.
-    bsize=$(grep -E "^BenchmarkEncode/.*/codec=zstd-cgo/api=buffer/level=$l/" "$res" | head -1 |
+    bsize=$(grep -m1 -E "^BenchmarkEncode/.*/codec=zstd-cgo/api=buffer/level=$l/" "$res" |
       awk '{for (i=3;i<NF;i++) if ($(i+1)=="compressed-B") printf "%d\n", $i}')
     if [ "${bsize:-x}" != "${zsize:-y}" ]; then
       echo "note: $name level $l: zstd-cgo's buffer API wrote ${bsize:-?} bytes, zstd -b ${zsize:-?}" >>"$work/notes"
