@@ -201,84 +201,78 @@ func (p Puller) LegacyHash() bool {
 // layers over the cores.
 func (p Puller) Model(layers []PullerLayer, bitsPerSecond float64, mc Machine) PullerModel {
 	m := PullerModel{Phases: map[string]float64{}, Stages: map[string]float64{}}
-	cores := max(mc.Cores, 1)
+	cores := float64(max(mc.Cores, 1))
 	legacy := p.LegacyHash() && mc.SHA256LegacyMBps > 0
-	var parents float64 // copy of the trees below the current layer
-	stage := func(name string, l PullerLayer, below float64) float64 {
+	// times are each layer's stages in seconds; copy-parents copies the
+	// trees of the layers below it.
+	times := make([]map[string]float64, len(layers))
+	var below float64
+	for i, l := range layers {
+		t := l.Work.Stages()
+		t[StageDownload] = float64(l.Work.BlobBytes) * 8 / bitsPerSecond
+		t[StageDecode] = l.DecodeS
+		t[StageCopyParents] = below
+		if legacy {
+			t[results.StageSHA256Blob] = float64(l.Work.BlobBytes) / (mc.SHA256LegacyMBps * 1e6)
+			t[results.StageSHA256Tar] = float64(l.Work.TarBytes) / (mc.SHA256LegacyMBps * 1e6)
+		}
+		times[i] = t
+		below += l.Work.CopyS
+	}
+	// cpu is a stage's CPU time: none for what waits (the link, syncs),
+	// the decoder's own CPU time where measured.
+	cpu := func(name string, i int) float64 {
 		switch name {
-		case StageDownload:
-			return float64(l.Work.BlobBytes) * 8 / bitsPerSecond
+		case StageDownload, results.StageFsyncBlob, results.StageFsyncTar, results.StageSyncSmall:
+			return 0
 		case StageDecode:
-			return l.DecodeS
-		case StageCopyParents:
-			return below
-		case results.StageSHA256Blob:
-			if legacy {
-				return float64(l.Work.BlobBytes) / (mc.SHA256LegacyMBps * 1e6)
-			}
-		case results.StageSHA256Tar:
-			if legacy {
-				return float64(l.Work.TarBytes) / (mc.SHA256LegacyMBps * 1e6)
+			if layers[i].DecodeCPUS > 0 {
+				return layers[i].DecodeCPUS
 			}
 		}
-		return l.Work.Stages()[name]
-	}
-	waits := func(name string) bool {
-		return name == StageDownload || name == results.StageFsyncBlob || name == results.StageFsyncTar || name == results.StageSyncSmall
+		return times[i][name]
 	}
 	for _, ph := range p.Phases {
-		var total, downloads, cpu, slowest float64
-		parents = 0
-		for _, l := range layers {
-			var before, after, stream, lcpu float64
+		var total, downloads, phaseCPU, slowest float64
+		for i := range layers {
+			t := times[i]
+			var before, after, stream, streamCPU, otherCPU float64
 			for _, s := range ph.Before {
-				v := stage(s, l, parents)
-				before += v
-				m.Stages[s] += v
+				before += t[s]
+				otherCPU += cpu(s, i)
+				m.Stages[s] += t[s]
 			}
 			for _, th := range ph.Threads {
-				var t float64
+				var busy float64
 				for _, s := range th {
-					v := stage(s, l, parents)
-					t += v
-					m.Stages[s] += v
-					switch {
-					case s == StageDownload:
-						downloads += v
-					case s == StageDecode && l.DecodeCPUS > 0:
-						lcpu += l.DecodeCPUS
-					case !waits(s):
-						lcpu += v
+					busy += t[s]
+					streamCPU += cpu(s, i)
+					m.Stages[s] += t[s]
+					if s == StageDownload {
+						downloads += t[s]
 					}
 				}
-				stream = math.Max(stream, t)
+				stream = math.Max(stream, busy)
+			}
+			for _, s := range ph.After {
+				after += t[s]
+				otherCPU += cpu(s, i)
+				m.Stages[s] += t[s]
 			}
 			if !ph.Concurrent {
-				stream = math.Max(stream, lcpu/float64(cores))
+				stream = math.Max(stream, streamCPU/cores)
 			}
-			for _, s := range ph.After {
-				v := stage(s, l, parents)
-				after += v
-				m.Stages[s] += v
-			}
-			for _, s := range ph.After {
-				if !waits(s) {
-					lcpu += stage(s, l, parents)
-				}
-			}
-			lcpu += before
-			cpu += lcpu
 			layerS := before + stream + after
 			slowest = math.Max(slowest, layerS)
 			total += layerS
-			parents += l.Work.CopyS
+			phaseCPU += streamCPU + otherCPU
 		}
 		if ph.Concurrent {
-			total = math.Max(downloads, math.Max(slowest, cpu/float64(cores)))
+			total = math.Max(downloads, math.Max(slowest, phaseCPU/cores))
 		}
 		m.Phases[ph.Name] = total
 		m.WorkS += total
-		m.CPUS += cpu
+		m.CPUS += phaseCPU
 	}
 	return m
 }

@@ -215,13 +215,17 @@ setting_of() { # format → what zbench calls the image's layers
     zstd) echo "zstd-klauspost default" ;;
   esac
 }
+evidence_at() { # rate → zbench evidence of the runs at that rate (JSON), computed once a rate
+  local f=$work/evidence-$1.json
+  [ -s "$f" ] || "$work/zbench" evidence -bandwidth "$1" -o "$f" "${runs[@]}" >&2
+  echo "$f"
+}
 model() { # profile rate setting → "decoder overlapped sequential": download and decode alone
-  "$work/zbench" evidence -client "$1" -bandwidth "$2" -o - "${runs[@]}" |
-    jq -r --arg s "$3" '.pull_time.corpus[] | select(.setting == $s) | "\(.decoder) \(.overlapped_s) \(.sequential_s)"'
+  jq -r --arg p "$1" --arg s "$3" '.clients[] | select(.profile.name == $p) | .pull_time.corpus[] | select(.setting == $s)
+    | "\(.decoder) \(.overlapped_s) \(.sequential_s)"' "$(evidence_at "$2")"
 }
 pipeline() { # client rate setting → the puller's row of client_pipelines (JSON)
-  "$work/zbench" evidence -bandwidth "$2" -o - "${runs[@]}" |
-    jq -c --arg p "$1" --arg s "$3" '.client_pipelines.rows[] | select(.puller == $p and .setting == $s)'
+  jq -c --arg p "$1" --arg s "$3" '.client_pipelines.rows[] | select(.puller == $p and .setting == $s)' "$(evidence_at "$2")"
 }
 
 # Each client pulls image $2 from registry address $1; with $3 = prepare it

@@ -91,11 +91,7 @@ func Measure(ctx context.Context, l Layer, o Options) (results.LayerWork, error)
 			}
 			ds = append(ds, d.Seconds())
 		}
-		slices.Sort(ds)
-		if n := len(ds); n%2 == 0 {
-			return (ds[n/2-1] + ds[n/2]) / 2, nil
-		}
-		return ds[len(ds)/2], nil
+		return medianOf(ds), nil
 	}
 	hash := func(b []byte) func(int) (time.Duration, error) {
 		return func(int) (time.Duration, error) {
@@ -112,8 +108,10 @@ func Measure(ctx context.Context, l Layer, o Options) (results.LayerWork, error)
 	if w.SHA256TarS, err = median(hash(l.Raw)); err != nil {
 		return w, err
 	}
-	write := func(b []byte, name string, sync *float64) func(int) (time.Duration, error) {
-		var syncs []float64
+	// write times a file's write; the fsync after it goes to syncs.
+	var syncs []float64
+	write := func(b []byte, name string) func(int) (time.Duration, error) {
+		syncs = syncs[:0]
 		return func(i int) (time.Duration, error) {
 			p := filepath.Join(scratch, fmt.Sprintf("%s-%d", name, i))
 			d, s, err := writeFile(p, b)
@@ -122,22 +120,17 @@ func Measure(ctx context.Context, l Layer, o Options) (results.LayerWork, error)
 				return 0, fmt.Errorf("layer %s: %w", l.Name, err)
 			}
 			syncs = append(syncs, s.Seconds())
-			if len(syncs) == o.Count {
-				slices.Sort(syncs)
-				*sync = syncs[len(syncs)/2]
-				if len(syncs)%2 == 0 {
-					*sync = (syncs[len(syncs)/2-1] + syncs[len(syncs)/2]) / 2
-				}
-			}
 			return d, nil
 		}
 	}
-	if w.WriteBlobS, err = median(write(l.Blob, "blob", &w.FsyncBlobS)); err != nil {
+	if w.WriteBlobS, err = median(write(l.Blob, "blob")); err != nil {
 		return w, err
 	}
-	if w.WriteTarS, err = median(write(l.Raw, "tar", &w.FsyncTarS)); err != nil {
+	w.FsyncBlobS = medianOf(syncs)
+	if w.WriteTarS, err = median(write(l.Raw, "tar")); err != nil {
 		return w, err
 	}
+	w.FsyncTarS = medianOf(syncs)
 	small := bytes.Repeat([]byte("{}\n"), 4096/3)
 	if w.SyncSmallS, err = median(func(i int) (time.Duration, error) {
 		t := time.Now()
@@ -188,6 +181,19 @@ func Measure(ctx context.Context, l Layer, o Options) (results.LayerWork, error)
 		return w, err
 	}
 	return w, nil
+}
+
+// medianOf is the median of xs (which it sorts), 0 for none.
+func medianOf(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[n/2]
 }
 
 // Environment fills the fields of a results.ClientWork that describe the

@@ -34,9 +34,7 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 	count := fs.Int("count", 3, "time each stage `n` times; the median is kept")
 	dir := fs.String("dir", "", "scratch `directory` on the file system the clients write to (default the system's temporary directory)")
 	var src sourceFlags
-	registerSourceFlags(fs, &src)
-	var maxBytes byteSize = 2 << 30
-	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
+	maxBytes := registerLayerFlags(fs, &src)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +52,7 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return errUsage
 		}
 	}
+	src.maxBlob = int64(*maxBytes)
 	res, err := src.resolver(stderr, "auto", false)
 	if err != nil {
 		return err
@@ -71,20 +70,26 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 	}
 	var failed []string
-	write := func() error {
-		if len(w.Layers) == 0 {
+	encode := func(o io.Writer) error {
+		e := json.NewEncoder(o)
+		e.SetIndent("", "  ")
+		return e.Encode(&w)
+	}
+	// keep writes the file after each layer, so Ctrl-C loses only the one
+	// under way; stdout gets the JSON once, at the end.
+	keep := func() error {
+		if *out == "-" || len(w.Layers) == 0 {
 			return nil
 		}
-		return writeJSONTo(*out, stdout, func(o io.Writer) error {
-			e := json.NewEncoder(o)
-			e.SetIndent("", "  ")
-			return e.Encode(&w)
-		})
+		if err := writeJSONTo(*out, stdout, encode); err != nil {
+			return fmt.Errorf("writing %s: %w", *out, err)
+		}
+		return nil
 	}
-	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
+	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(*maxBytes)}}) {
 		switch {
 		case err != nil:
-			if werr := writeIfFile(*out, write); werr != nil {
+			if werr := keep(); werr != nil {
 				fmt.Fprintf(stderr, "zbench clientwork: %v\n", werr)
 			}
 			return err
@@ -103,7 +108,7 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err != nil {
 			fmt.Fprintln(stderr)
 			if ctx.Err() != nil {
-				if werr := writeIfFile(*out, write); werr != nil {
+				if werr := keep(); werr != nil {
 					fmt.Fprintf(stderr, "zbench clientwork: %v\n", werr)
 				}
 				return ctx.Err()
@@ -116,9 +121,7 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, " untar %.2fs, copy %.2fs, sha256 %.3fs, write+fsync %.3fs\n",
 			lw.UntarS, lw.CopyS, lw.SHA256TarS, lw.WriteTarS+lw.FsyncTarS)
 		w.Layers = append(w.Layers, lw)
-		// Each layer measured is kept at once: Ctrl-C loses only the one
-		// under way.
-		if err := writeIfFile(*out, write); err != nil {
+		if err := keep(); err != nil {
 			return err
 		}
 	}
@@ -126,7 +129,7 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return &exitError{exitFailed, fmt.Errorf("no layer measured:\n  %s", strings.Join(failed, "\n  "))}
 	}
 	if *out == "-" {
-		if err := write(); err != nil {
+		if err := writeJSONTo("-", stdout, encode); err != nil {
 			return err
 		}
 	} else {
@@ -134,18 +137,6 @@ func cmdClientwork(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if len(failed) > 0 {
 		return &exitError{exitFailed, fmt.Errorf("%d layer(s) failed:\n  %s", len(failed), strings.Join(failed, "\n  "))}
-	}
-	return nil
-}
-
-// writeIfFile runs write when the output is a file (stdout gets the JSON
-// once, at the end).
-func writeIfFile(out string, write func() error) error {
-	if out == "-" {
-		return nil
-	}
-	if err := write(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	return nil
 }

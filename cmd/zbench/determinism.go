@@ -51,12 +51,10 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	procs := fs.String("gomaxprocs", "", "comma-separated GOMAXPROCS `values` to encode at (default 1 and the number of cores)")
 	variants := fs.Bool("variants", true, "also encode with each codec's concurrency options")
 	var writeSize byteSize = determinism.DefaultWriteSize
-	fs.Var(&writeSize, "write-size", "size of the pieces of the piecewise encode (default 32KiB, io.Copy's)")
-	var maxBytes byteSize = 2 << 30
-	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
+	fs.Var(&writeSize, "write-size", "size of the pieces of the piecewise encode (io.Copy's by default)")
 	progress := fs.Bool("v", false, "print each encode on stderr as it starts")
 	var src sourceFlags
-	registerSourceFlags(fs, &src)
+	maxBytes := registerLayerFlags(fs, &src)
 	vflags := addVersionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,7 +89,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *progress {
 		opts.Progress = func(s string) { fmt.Fprintf(stderr, "  %s\n", s) }
 	}
-	src.maxBlob = int64(maxBytes)
+	src.maxBlob = int64(*maxBytes)
 	res, err := src.resolver(stderr, "auto", false)
 	if err != nil {
 		fmt.Fprintf(stderr, "zbench determinism: %v\n", err)
@@ -113,7 +111,7 @@ func cmdDeterminism(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	var failed []string
-	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(maxBytes)}}) {
+	for st, err := range set.Walk(ctx, corpus.WalkOptions{Load: corpus.LoadOptions{MaxBytes: int64(*maxBytes)}}) {
 		switch {
 		case err != nil:
 			return err

@@ -51,9 +51,7 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	n := fs.Int("n", 5, "how many of the largest executables to read first")
 	runDir := fs.String("run", "", "a zbench run `dir` to read encode throughput and CPU from")
 	var src sourceFlags
-	registerSourceFlags(fs, &src)
-	var maxBytes byteSize = 2 << 30
-	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
+	maxBytes := registerLayerFlags(fs, &src)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,7 +80,8 @@ func cmdLazy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		formats = append(formats, f)
 	}
 
-	layers, err := loadLazyLayers(ctx, src, fs.Args(), int64(maxBytes), stderr)
+	src.maxBlob = int64(*maxBytes)
+	layers, err := loadLazyLayers(ctx, src, fs.Args(), int64(*maxBytes), stderr)
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,19 @@ type sourceFlags struct {
 	insecure bool
 	jobs     int
 	// maxBlob is the largest layer blob downloaded (0: no limit beyond
-	// its descriptor's size); run and determinism set it to
+	// its descriptor's size); the commands that load layers set it to
 	// -max-layer-bytes, since they could not load a larger one.
 	maxBlob int64
+}
+
+// registerLayerFlags registers the source flags and -max-layer-bytes, the
+// largest blob or raw tar a command that loads layers takes. Once the
+// flags are parsed, the caller sets f.maxBlob from the value returned.
+func registerLayerFlags(fs *flag.FlagSet, f *sourceFlags) *byteSize {
+	registerSourceFlags(fs, f)
+	maxBytes := byteSize(2 << 30)
+	fs.Var(&maxBytes, "max-layer-bytes", "largest blob or raw tar to load")
+	return &maxBytes
 }
 
 func registerSourceFlags(fs *flag.FlagSet, f *sourceFlags) {
